@@ -1,0 +1,260 @@
+// Package database opens jellyha's database through one of two providers,
+// named as in Jellyfin and its HA fork: Jellyfin-SQLite (the default, a
+// jellyfin.db in the data directory) and Jellyfin-PostgreSQL (for several
+// replicas). Both give a *DB on which the store runs the same SQL.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jellyha/jellyha/internal/config"
+	"github.com/jellyha/jellyha/internal/schema"
+)
+
+// Provider names, as Jellyfin and the HA fork spell them.
+const (
+	SQLiteProvider     = "Jellyfin-SQLite"
+	PostgreSQLProvider = "Jellyfin-PostgreSQL"
+)
+
+// Providers lists the valid provider names.
+var Providers = []string{SQLiteProvider, PostgreSQLProvider}
+
+// Provider is a database backend. It is small on purpose, like the
+// fork's: its name, its connection string and a way to open it. Applying
+// migrations and testing the connection are done on the *DB it opens.
+type Provider interface {
+	// Name is the provider key, e.g. "Jellyfin-PostgreSQL".
+	Name() string
+	// ConnectionString is where the provider connects, with any password
+	// masked: safe to print and log.
+	ConnectionString() string
+	// Open connects, configures the connection (pragmas, pool, timeouts)
+	// and checks that the database is one jellyha may use. It does not
+	// migrate; call (*DB).Migrate.
+	Open(ctx context.Context) (*DB, error)
+}
+
+// New returns the provider cfg selects.
+func New(cfg *config.Config, log *slog.Logger) (Provider, error) {
+	name := cfg.DatabaseProvider
+	if name == "" {
+		name = SQLiteProvider
+	}
+	switch {
+	case strings.EqualFold(name, SQLiteProvider):
+		return NewSQLite(SQLitePath(cfg), log), nil
+	case strings.EqualFold(name, PostgreSQLProvider):
+		cs := cfg.ConnectionString(PostgreSQLProvider)
+		if cs == "" {
+			return nil, fmt.Errorf("database: provider %s needs a connection string: set ConnectionStrings.%s in %s or the environment variable JELLYFIN_ConnectionStrings__%s",
+				PostgreSQLProvider, PostgreSQLProvider, cfg.File, PostgreSQLProvider)
+		}
+		return NewPostgres(cs, log)
+	default:
+		return nil, fmt.Errorf("database: unknown provider %q; valid providers are %s", name, strings.Join(Providers, ", "))
+	}
+}
+
+// SQLitePath is where the Jellyfin-SQLite provider keeps its file: the
+// ConnectionStrings entry if one is given ("Data Source=/path" or a bare
+// path), else <data dir>/data/jellyfin.db, where Jellyfin keeps it.
+func SQLitePath(cfg *config.Config) string {
+	if cs := cfg.ConnectionString(SQLiteProvider); cs != "" {
+		for part := range strings.SplitSeq(cs, ";") {
+			k, v, ok := strings.Cut(part, "=")
+			if ok && strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(k), " ", ""), "datasource") {
+				return strings.TrimSpace(v)
+			}
+		}
+		if !strings.Contains(cs, "=") {
+			return cs
+		}
+	}
+	return cfg.DataDir + "/data/jellyfin.db"
+}
+
+// DB is an open database. On SQLite, writes go through a single connection
+// (Write) so that concurrent API writes queue in the process instead of
+// failing with "database is locked", while reads use a pool (Read). On
+// PostgreSQL both are the same pool.
+type DB struct {
+	Engine schema.Engine
+	Read   *sql.DB
+	Write  *sql.DB
+
+	provider string
+	conn     string // masked
+	log      *slog.Logger
+	// retries is how many times a transient failure is retried (PostgreSQL).
+	retries int
+	backoff time.Duration
+	// pg is set on PostgreSQL: the parsed configuration, for native pgx
+	// connections (COPY) and LISTEN/NOTIFY.
+	pg *pgSettings
+}
+
+// Provider returns the name of the provider that opened db.
+func (db *DB) Provider() string { return db.provider }
+
+// ConnectionString returns db's masked connection string.
+func (db *DB) ConnectionString() string { return db.conn }
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.Write.Close()
+	if db.Read != db.Write {
+		err = errors.Join(err, db.Read.Close())
+	}
+	return err
+}
+
+// Ping tests the connection (retrying transient failures on PostgreSQL).
+func (db *DB) Ping(ctx context.Context) error {
+	return db.Retry(ctx, func(ctx context.Context) error {
+		return db.Write.PingContext(ctx)
+	})
+}
+
+// Status reads the schema's state without changing it.
+func (db *DB) Status(ctx context.Context) (*schema.Status, error) {
+	var st *schema.Status
+	err := db.Retry(ctx, func(ctx context.Context) error {
+		var err error
+		st, err = schema.ReadStatus(ctx, db.Read, db.Engine)
+		return err
+	})
+	return st, err
+}
+
+// Check compares the live schema with the one this jellyha creates and
+// returns every difference, empty when they match.
+func (db *DB) Check(ctx context.Context) ([]string, error) {
+	var diffs []string
+	err := db.Retry(ctx, func(ctx context.Context) error {
+		live, err := schema.Inspect(ctx, db.Read, db.Engine)
+		if err != nil {
+			return err
+		}
+		want, err := db.expected(ctx)
+		if err != nil {
+			return err
+		}
+		diffs = schema.Diff(want, live)
+		return nil
+	})
+	return diffs, err
+}
+
+// Migrate brings the schema up to date in one transaction. On PostgreSQL it
+// holds an advisory lock meanwhile, so replicas that start together take
+// turns: the first migrates, the others wait and then find nothing to do.
+func (db *DB) Migrate(ctx context.Context) (*schema.Status, error) {
+	var st *schema.Status
+	err := db.Retry(ctx, func(ctx context.Context) error {
+		var err error
+		st, err = db.migrate(ctx)
+		return err
+	})
+	return st, err
+}
+
+func (db *DB) migrate(ctx context.Context) (*schema.Status, error) {
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if db.Engine == schema.PostgreSQL {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
+			return nil, fmt.Errorf("database: take the migration lock: %w", err)
+		}
+		defer func() {
+			// A fresh context: the caller's may be done, and the lock must go.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, _ = conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, migrationLockKey)
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE on SQLite (see sqlite.go)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	st, err := schema.ReadStatus(ctx, tx, db.Engine)
+	if err != nil {
+		return nil, err
+	}
+	if st.Current() {
+		return st, tx.Commit()
+	}
+	steps := slices.Clone(st.Pending)
+	if err := schema.Apply(ctx, tx, st); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("database: commit migrations: %w", err)
+	}
+	for _, s := range steps {
+		db.log.Info("migrated", "provider", db.provider, "step", s)
+	}
+	return st, nil
+}
+
+// migrationLockKey is the advisory lock key jellyha migrates under: the
+// bytes of "jellyha\x00" as a bigint, unlikely to clash with another app.
+const migrationLockKey int64 = 0x6a656c6c79686100
+
+// Tx runs fn in a write transaction, retrying the whole transaction on a
+// transient failure (PostgreSQL).
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.Retry(ctx, func(ctx context.Context) error {
+		tx, err := db.Write.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	})
+}
+
+// Retry runs fn, and on PostgreSQL runs it again after a transient failure
+// (connection refused or reset, server shutting down, serialization failure,
+// deadlock), up to db.retries more times with exponential backoff. fn must be
+// safe to repeat: a whole transaction or a read.
+func (db *DB) Retry(ctx context.Context, fn func(ctx context.Context) error) error {
+	backoff := db.backoff
+	for attempt := 0; ; attempt++ {
+		err := fn(ctx)
+		if err == nil || attempt >= db.retries || !isTransient(err) || ctx.Err() != nil {
+			if err != nil && attempt > 0 {
+				return fmt.Errorf("%w (after %d retries)", err, attempt)
+			}
+			return err
+		}
+		db.log.Warn("transient database error, retrying", "provider", db.provider, "attempt", attempt+1, "err", err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		}
+		backoff *= 4
+	}
+}
+
+func (db *DB) expected(ctx context.Context) (*schema.Schema, error) {
+	if db.Engine == schema.SQLite {
+		return schema.ExpectedSQLite(ctx)
+	}
+	return schema.ExpectedPostgres(ctx, db.Write)
+}

@@ -1,0 +1,85 @@
+package media
+
+import "time"
+
+// Item is a library item: a row of Jellyfin's BaseItems table. Type is the
+// .NET type name Jellyfin stores (see the ItemType constants).
+type Item struct {
+	ID            ID
+	Type          string
+	Name          string
+	ParentID      ID // NilID for a root
+	TopParentID   ID // the library (collection folder) the item belongs to
+	Path          string
+	IsFolder      bool
+	IsVirtualItem bool
+	MediaType     string
+	SortName      string
+	CleanName     string
+	Overview      string
+
+	PresentationUniqueKey       string
+	SeriesPresentationUniqueKey string
+	SeriesID                    ID
+	SeriesName                  string
+	SeasonID                    ID
+	SeasonName                  string
+	Album                       string
+	Artists                     []string
+	AlbumArtists                []string
+	Genres                      []string
+
+	IndexNumber       *int
+	ParentIndexNumber *int
+	ProductionYear    *int
+	RunTimeTicks      *int64
+	Size              *int64
+	Width, Height     *int
+	CommunityRating   *float32
+
+	DateCreated   *time.Time
+	DateModified  *time.Time
+	PremiereDate  *time.Time
+	DateLastSaved *time.Time
+
+	// AncestorIDs are every folder above the item, nearest first; they are
+	// stored in the AncestorIds table, which Jellyfin's queries join on.
+	AncestorIDs []ID
+}
+
+// The .NET type names Jellyfin writes to BaseItems.Type.
+const (
+	ItemTypeAggregateFolder  = "MediaBrowser.Controller.Entities.AggregateFolder"
+	ItemTypeUserRootFolder   = "MediaBrowser.Controller.Entities.UserRootFolder"
+	ItemTypeCollectionFolder = "MediaBrowser.Controller.Entities.CollectionFolder"
+	ItemTypeFolder           = "MediaBrowser.Controller.Entities.Folder"
+	ItemTypeMovie            = "MediaBrowser.Controller.Entities.Movies.Movie"
+	ItemTypeSeries           = "MediaBrowser.Controller.Entities.TV.Series"
+	ItemTypeSeason           = "MediaBrowser.Controller.Entities.TV.Season"
+	ItemTypeEpisode          = "MediaBrowser.Controller.Entities.TV.Episode"
+	ItemTypeMusicAlbum       = "MediaBrowser.Controller.Entities.Audio.MusicAlbum"
+	ItemTypeMusicArtist      = "MediaBrowser.Controller.Entities.Audio.MusicArtist"
+	ItemTypeAudio            = "MediaBrowser.Controller.Entities.Audio.Audio"
+	ItemTypePerson           = "MediaBrowser.Controller.Entities.Person"
+	ItemTypeGenre            = "MediaBrowser.Controller.Entities.Genre"
+	ItemTypePlaceholder      = "PLACEHOLDER"
+)
+
+// UserData is a user's play state for an item (Jellyfin's UserData table).
+// Jellyfin keys it by item, user and a "custom data key" derived from the
+// item (a provider id, or the item id), so that history survives a rescan.
+type UserData struct {
+	ItemID                ID
+	UserID                ID
+	Key                   string
+	Played                bool
+	PlayCount             int
+	IsFavorite            bool
+	PlaybackPositionTicks int64
+	LastPlayedDate        *time.Time
+	Likes                 *bool
+	Rating                *float64
+	AudioStreamIndex      *int
+	SubtitleStreamIndex   *int
+	RetentionDate         *time.Time
+}
