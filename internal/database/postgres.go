@@ -149,4 +149,3 @@ func isTransient(err error) bool {
 	}
 	return pgconn.SafeToRetry(err)
 }
-

@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// SaveItem inserts or replaces an item and its AncestorIds rows. Its
+// ancestors must already exist (Jellyfin's foreign keys).
+func (s *Store) SaveItem(ctx context.Context, it *media.Item) error {
+	if it.ID.IsZero() {
+		it.ID = media.NewID()
+	}
+	if it.Type == "" {
+		return media.Errorf(media.EINVALID, "item %s has no type", it.ID)
+	}
+	if it.DateLastSaved == nil {
+		now := time.Now().UTC()
+		it.DateLastSaved = &now
+	}
+	cols := []string{"Id", "Type", "Name", "ParentId", "TopParentId", "Path", "IsFolder", "IsVirtualItem", "MediaType",
+		"SortName", "CleanName", "Overview", "PresentationUniqueKey", "SeriesPresentationUniqueKey",
+		"SeriesId", "SeriesName", "SeasonId", "SeasonName", "Album", "Artists", "AlbumArtists", "Genres",
+		"IndexNumber", "ParentIndexNumber", "ProductionYear", "RunTimeTicks", "Size", "Width", "Height", "CommunityRating",
+		"DateCreated", "DateModified", "PremiereDate", "DateLastSaved",
+		"IsInMixedFolder", "IsLocked", "IsMovie", "IsRepeat", "IsSeries", "ChannelId", "OwnerId", "ExtraIds"}
+	args := []any{database.GUID(it.ID), it.Type, nullString(it.Name), database.NullGUID(it.ParentID), database.NullGUID(it.TopParentID),
+		nullString(it.Path), it.IsFolder, it.IsVirtualItem, nullString(it.MediaType),
+		nullString(it.SortName), nullString(it.CleanName), nullString(it.Overview), nullString(it.PresentationUniqueKey), nullString(it.SeriesPresentationUniqueKey),
+		database.NullGUID(it.SeriesID), nullString(it.SeriesName), database.NullGUID(it.SeasonID), nullString(it.SeasonName),
+		nullString(it.Album), nullString(strings.Join(it.Artists, "|")), nullString(strings.Join(it.AlbumArtists, "|")),
+		// Jellyfin writes an empty list as '' rather than NULL.
+		strings.Join(it.Genres, "|"),
+		nullInt(it.IndexNumber), nullInt(it.ParentIndexNumber), nullInt(it.ProductionYear), nullInt64(it.RunTimeTicks), nullInt64(it.Size),
+		nullInt(it.Width), nullInt(it.Height), nullFloat32(it.CommunityRating),
+		s.db.NullTime(it.DateCreated), s.db.NullTime(it.DateModified), s.db.NullTime(it.PremiereDate), s.db.NullTime(it.DateLastSaved),
+		false, false, it.Type == media.ItemTypeMovie, false, it.Type == media.ItemTypeSeries,
+		// ChannelId and OwnerId hold Guid.Empty, not NULL, on items
+		// Jellyfin saves; OwnerId is a string column in the lowercase form.
+		database.GUID(media.NilID), media.NilID.Hyphenated(), ""}
+	quoted := make([]string, len(cols))
+	updates := make([]string, 0, len(cols)-1)
+	for i, c := range cols {
+		quoted[i] = `"` + c + `"`
+		if i > 0 {
+			updates = append(updates, quoted[i]+" = excluded."+quoted[i])
+		}
+	}
+	query := `INSERT INTO "BaseItems" (` + strings.Join(quoted, ", ") + `) VALUES (` + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") +
+		`) ON CONFLICT ("Id") DO UPDATE SET ` + strings.Join(updates, ", ")
+	err := s.inTx(ctx, func(t tx) error {
+		if _, err := t.exec(ctx, query, args...); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM "AncestorIds" WHERE "ItemId" = ?`, database.GUID(it.ID)); err != nil {
+			return err
+		}
+		for _, a := range it.AncestorIDs {
+			if _, err := t.exec(ctx, `INSERT INTO "AncestorIds" ("ItemId", "ParentItemId") VALUES (?, ?)`, database.GUID(it.ID), database.GUID(a)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: save item %s: %w", it.ID, err)
+	}
+	return nil
+}
+
+const itemColumns = `"Id", "Type", COALESCE("Name", ''), "ParentId", "TopParentId", COALESCE("Path", ''), "IsFolder", "IsVirtualItem",
+  COALESCE("MediaType", ''), COALESCE("SortName", ''), COALESCE("CleanName", ''), COALESCE("Overview", ''),
+  COALESCE("PresentationUniqueKey", ''), COALESCE("SeriesPresentationUniqueKey", ''), "SeriesId", COALESCE("SeriesName", ''),
+  "SeasonId", COALESCE("SeasonName", ''), COALESCE("Album", ''), COALESCE("Artists", ''), COALESCE("AlbumArtists", ''), COALESCE("Genres", ''),
+  "IndexNumber", "ParentIndexNumber", "ProductionYear", "RunTimeTicks", "Size", "Width", "Height", "CommunityRating",
+  "DateCreated", "DateModified", "PremiereDate", "DateLastSaved"`
+
+func scanItem(sc interface{ Scan(...any) error }) (*media.Item, error) {
+	var it media.Item
+	var artists, albumArtists, genres string
+	var index, parentIndex, year, width, height sql.NullInt64
+	var runtime, size sql.NullInt64
+	var rating sql.NullFloat64
+	err := sc.Scan(database.ScanGUID{ID: &it.ID}, &it.Type, &it.Name, database.ScanGUID{ID: &it.ParentID}, database.ScanGUID{ID: &it.TopParentID},
+		&it.Path, &it.IsFolder, &it.IsVirtualItem, &it.MediaType, &it.SortName, &it.CleanName, &it.Overview,
+		&it.PresentationUniqueKey, &it.SeriesPresentationUniqueKey, database.ScanGUID{ID: &it.SeriesID}, &it.SeriesName,
+		database.ScanGUID{ID: &it.SeasonID}, &it.SeasonName, &it.Album, &artists, &albumArtists, &genres,
+		&index, &parentIndex, &year, &runtime, &size, &width, &height, &rating,
+		database.ScanTime{T: &it.DateCreated}, database.ScanTime{T: &it.DateModified}, database.ScanTime{T: &it.PremiereDate}, database.ScanTime{T: &it.DateLastSaved})
+	if err != nil {
+		return nil, err
+	}
+	it.Artists, it.AlbumArtists, it.Genres = splitList(artists), splitList(albumArtists), splitList(genres)
+	it.IndexNumber, it.ParentIndexNumber, it.ProductionYear = intPtr(index), intPtr(parentIndex), intPtr(year)
+	it.Width, it.Height = intPtr(width), intPtr(height)
+	if runtime.Valid {
+		it.RunTimeTicks = &runtime.Int64
+	}
+	if size.Valid {
+		it.Size = &size.Int64
+	}
+	if rating.Valid {
+		f := float32(rating.Float64)
+		it.CommunityRating = &f
+	}
+	return &it, nil
+}
+
+// Item returns the item with id, with its ancestors.
+func (s *Store) Item(ctx context.Context, id media.ID) (*media.Item, error) {
+	var it *media.Item
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		var err error
+		it, err = scanItem(s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT `+itemColumns+` FROM "BaseItems" WHERE "Id" = ?`), database.GUID(id)))
+		if err != nil {
+			return err
+		}
+		it.AncestorIDs, err = s.ancestors(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", notFound(err, "item", id))
+	}
+	return it, nil
+}
+
+// ancestors returns an item's AncestorIds, nearest first: an ancestor that
+// is itself below another comes before it.
+func (s *Store) ancestors(ctx context.Context, id media.ID) ([]media.ID, error) {
+	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT a."ParentItemId",
+  (SELECT COUNT(*) FROM "AncestorIds" b WHERE b."ItemId" = a."ParentItemId") AS depth
+FROM "AncestorIds" a WHERE a."ItemId" = ? ORDER BY depth DESC`), database.GUID(id))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []media.ID
+	for rows.Next() {
+		var a media.ID
+		var depth int
+		if err := rows.Scan(database.ScanGUID{ID: &a}, &depth); err != nil {
+			return nil, err
+		}
+		ids = append(ids, a)
+	}
+	return ids, rows.Err()
+}
+
+// Children returns the items whose parent is id, by sort name.
+func (s *Store) Children(ctx context.Context, id media.ID) ([]*media.Item, error) {
+	return s.items(ctx, `"ParentId" = ? ORDER BY "SortName", "Id"`, database.GUID(id))
+}
+
+// Descendants returns every item below id (by AncestorIds), by sort name.
+func (s *Store) Descendants(ctx context.Context, id media.ID) ([]*media.Item, error) {
+	return s.items(ctx, `"Id" IN (SELECT "ItemId" FROM "AncestorIds" WHERE "ParentItemId" = ?) ORDER BY "SortName", "Id"`, database.GUID(id))
+}
+
+func (s *Store) items(ctx context.Context, where string, args ...any) ([]*media.Item, error) {
+	var items []*media.Item
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		items = nil
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT `+itemColumns+` FROM "BaseItems" WHERE `+where), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it, err := scanItem(rows)
+			if err != nil {
+				return err
+			}
+			items = append(items, it)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list items: %w", err)
+	}
+	return items, nil
+}
+
+// DeleteItem removes an item and, through Jellyfin's cascading foreign
+// keys, everything below it. As Jellyfin does, users' play state for the
+// removed items is kept: re-pointed to the placeholder item with a
+// retention date, to be re-attached if the item comes back.
+func (s *Store) DeleteItem(ctx context.Context, id media.ID) error {
+	now := time.Now().UTC()
+	err := s.inTx(ctx, func(t tx) error {
+		affected := `SELECT ? UNION SELECT "ItemId" FROM "AncestorIds" WHERE "ParentItemId" = ?`
+		_, err := t.exec(ctx, `UPDATE "UserData" SET "ItemId" = ?, "RetentionDate" = ? WHERE "ItemId" IN (`+affected+`)
+  AND NOT EXISTS (SELECT 1 FROM "UserData" p WHERE p."ItemId" = ? AND p."UserId" = "UserData"."UserId" AND p."CustomDataKey" = "UserData"."CustomDataKey")`,
+			database.GUID(media.PlaceholderItemID), s.db.Time(now), database.GUID(id), database.GUID(id), database.GUID(media.PlaceholderItemID))
+		if err != nil {
+			return err
+		}
+		res, err := t.exec(ctx, `DELETE FROM "BaseItems" WHERE "Id" = ?`, database.GUID(id))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return media.Errorf(media.ENOTFOUND, "item %s not found", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete item %s: %w", id, err)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "|")
+}
+
+func intPtr(v sql.NullInt64) *int {
+	if !v.Valid {
+		return nil
+	}
+	n := int(v.Int64)
+	return &n
+}
+
+func nullInt64(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func nullFloat32(p *float32) any {
+	if p == nil {
+		return nil
+	}
+	return float64(*p)
+}
