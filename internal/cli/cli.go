@@ -158,4 +158,3 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "jellyha %s (Jellyfin 10.11.11 schema)\n", Version)
 	return nil
 }
-

@@ -55,19 +55,15 @@ func runDB(ctx context.Context, e *env, args []string) error {
 
 	switch sub {
 	case "migrate":
-		before, err := db.Status(ctx)
-		if err != nil {
-			return err
-		}
 		st, err := db.Migrate(ctx)
 		if err != nil {
 			return err
 		}
-		if before.Current() {
+		if len(st.Applied) == 0 {
 			fmt.Fprintf(e.stdout, "schema:     %s, already up to date\n", st.Version())
 			return nil
 		}
-		for _, p := range before.Pending {
+		for _, p := range st.Applied {
 			fmt.Fprintf(e.stdout, "applied:    %s\n", p)
 		}
 		fmt.Fprintf(e.stdout, "schema:     %s\n", st.Version())

@@ -5,10 +5,12 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -117,10 +119,13 @@ func (f *Flags) Load(environ []string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	default:
 		var fc fileConfig
-		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&fc); err != nil {
 			return nil, fmt.Errorf("config: %s: %w", c.File, err)
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("config: %s: text after the JSON object", c.File)
 		}
 		c.DatabaseProvider = fc.DatabaseProvider
 		for k, v := range fc.ConnectionStrings {
@@ -132,6 +137,12 @@ func (f *Flags) Load(environ []string) (*Config, error) {
 		c.DatabaseProvider = v
 	}
 	for _, kv := range connEnv {
+		// The environment wins over the file whatever the case of its key.
+		for k := range c.ConnectionStrings {
+			if strings.EqualFold(k, kv[0]) {
+				delete(c.ConnectionStrings, k)
+			}
+		}
 		c.ConnectionStrings[kv[0]] = kv[1]
 	}
 	return c, nil

@@ -1,6 +1,7 @@
 package database
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -41,11 +42,17 @@ func ToLibpq(s string) (string, error) {
 		return "", fmt.Errorf("empty PostgreSQL connection string")
 	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
 		if _, err := url.Parse(s); err != nil {
-			return "", fmt.Errorf("PostgreSQL connection URL: %w", err)
+			// url.Error quotes the whole URL, password included: keep
+			// only the reason.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			return "", fmt.Errorf("PostgreSQL connection URL %s: %v", Mask(s), err)
 		}
 		return s, nil
-	case !strings.Contains(s, ";") && !looksNpgsql(s):
-		return s, nil // libpq key=value; pgx reports its own errors
+	case isLibpq(s):
+		return s, nil // pgx reports its own errors
 	}
 	pairs, err := splitNpgsql(s)
 	if err != nil {
@@ -71,17 +78,55 @@ func ToLibpq(s string) (string, error) {
 			v += "s"
 		}
 		if key == "sslmode" {
-			v = strings.ToLower(v) // Npgsql writes Require, Prefer...
+			// Npgsql writes Require, VerifyFull...; libpq require, verify-full.
+			v = strings.ToLower(v)
+			v = strings.Replace(strings.Replace(v, "verifyfull", "verify-full", 1), "verifyca", "verify-ca", 1)
 		}
 		out = append(out, key+"="+quoteLibpq(v))
 	}
 	return strings.Join(out, " "), nil
 }
 
-// looksNpgsql tells a single Npgsql pair ("Host=db") from libpq pairs.
-func looksNpgsql(s string) bool {
-	k, _, ok := strings.Cut(s, "=")
-	return ok && !strings.ContainsAny(k, " \t") && k != strings.ToLower(k)
+// isLibpq reports whether s reads as libpq's key=value pairs: lower-case
+// keys, values quoted with ' or bare up to white space, and no bare ';'
+// (which only Npgsql's form uses, as its separator).
+func isLibpq(s string) bool {
+	pairs := 0
+	for i := 0; i < len(s); {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		start := i
+		for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] == '_') {
+			i++
+		}
+		if i == start || i == len(s) || s[i] != '=' {
+			return false
+		}
+		i++
+		if i < len(s) && s[i] == '\'' {
+			for i++; i < len(s) && s[i] != '\''; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(s) {
+				return false
+			}
+			i++
+		} else {
+			for ; i < len(s) && s[i] != ' ' && s[i] != '\t'; i++ {
+				if s[i] == ';' {
+					return false
+				}
+			}
+		}
+		pairs++
+	}
+	return pairs > 0
 }
 
 // splitNpgsql splits Key=Value;Key=Value, where a value may be quoted with
@@ -145,7 +190,8 @@ func quoteLibpq(v string) string {
 }
 
 var (
-	kvPassword = regexp.MustCompile(`(?i)((?:^|[;\s])\s*(?:password|pwd)\s*=\s*)('(?:[^'\\]|\\.|'')*'|"(?:[^"]|"")*"|[^;\s]*)`)
+	libpqPassword  = regexp.MustCompile(`((?:^|\s)password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]*)`)
+	npgsqlPassword = regexp.MustCompile(`(?i)((?:^|;)\s*(?:password|pwd)\s*=\s*)('(?:[^']|'')*'|"(?:[^"]|"")*"|[^;]*)`)
 )
 
 // Mask returns s with any password replaced by "********", in whichever form
@@ -166,5 +212,8 @@ func Mask(s string) string {
 		}
 		return strings.Replace(u.String(), "%2A%2A%2A%2A%2A%2A%2A%2A", "********", 1)
 	}
-	return kvPassword.ReplaceAllString(s, "${1}********")
+	if isLibpq(s) {
+		return libpqPassword.ReplaceAllString(s, "${1}********")
+	}
+	return npgsqlPassword.ReplaceAllString(s, "${1}********")
 }

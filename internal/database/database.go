@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -195,14 +194,13 @@ func (db *DB) migrate(ctx context.Context) (*schema.Status, error) {
 	if st.Current() {
 		return st, tx.Commit()
 	}
-	steps := slices.Clone(st.Pending)
 	if err := schema.Apply(ctx, tx, st); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("database: commit migrations: %w", err)
 	}
-	for _, s := range steps {
+	for _, s := range st.Applied {
 		db.log.Info("migrated", "provider", db.provider, "step", s)
 	}
 	return st, nil

@@ -69,6 +69,16 @@ func checkFile(path string) (bool, error) {
 	case !bytes.Equal(head[:n], sqliteHeader):
 		return true, fmt.Errorf("database: %s: %w (its first bytes are not the SQLite header); it was left untouched", path, ErrNotSQLite)
 	}
+	// A file whose mode denies writing is refused even when the process
+	// (root, in a container) could write it anyway: the user made it
+	// read-only, and jellyha must not change it.
+	fi, err := f.Stat()
+	if err != nil {
+		return true, fmt.Errorf("database: %w", err)
+	}
+	if fi.Mode().Perm()&0o222 == 0 {
+		return true, fmt.Errorf("database: %s: %w (mode %v); it was left untouched", path, ErrReadOnly, fi.Mode().Perm())
+	}
 	w, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return true, fmt.Errorf("database: %s: %w (%v); it was left untouched", path, ErrReadOnly, errors.Unwrap(err))

@@ -54,10 +54,11 @@ func NullGUID(id media.ID) any {
 }
 
 // Time encodes t as Jellyfin stores dates: UTC text on SQLite, timestamptz
-// on PostgreSQL (which keeps microseconds, not .NET's 100 ns ticks).
+// on PostgreSQL. PostgreSQL keeps microseconds, not .NET's 100 ns ticks:
+// the value is rounded to the nearest microsecond (pgx would truncate).
 func (db *DB) Time(t time.Time) any {
 	if db.Engine == schema.PostgreSQL {
-		return t.UTC()
+		return t.UTC().Round(time.Microsecond)
 	}
 	return t.UTC().Format(sqliteTimeLayout)
 }
@@ -151,4 +152,3 @@ func IsUniqueViolation(err error) bool {
 	}
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
-

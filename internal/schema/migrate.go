@@ -74,6 +74,8 @@ type Status struct {
 	JellyhaVersion, JellyhaLatest int
 	// Pending describes each step Migrate would take, in order.
 	Pending []string
+	// Applied lists the steps Apply took.
+	Applied []string
 
 	createJellyfin     bool
 	normalizeUsernames bool
@@ -293,6 +295,7 @@ func Apply(ctx context.Context, q Querier, st *Status) error {
 			st.JellyhaVersion = m.version
 		}
 	}
+	st.Applied = append(st.Applied, st.Pending...)
 	st.Pending = nil
 	return nil
 }

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/jellyha/jellyha/internal/config"
+	"github.com/jellyha/jellyha/internal/server"
+	"github.com/jellyha/jellyha/internal/store"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := flagSet(e, "serve", "serve [flags]\n\nRuns the server: opens (and migrates) the database, then listens.\n\nFlags:")
+	var f config.Flags
+	f.Register(fs)
+	addr := fs.String("addr", ":8096", "address to listen on (Jellyfin's port is 8096)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(e.stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, e, &f, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	name, _ := os.Hostname()
+	srv, err := server.New(ctx, store.New(db), name, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	log.Info("jellyha serving", "addr", ln.Addr().String(), "provider", db.Provider(), "database", db.ConnectionString(), "schema", st.Version())
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("jellyha stopped")
+	return nil
+}
