@@ -48,7 +48,7 @@ func ToLibpq(s string) (string, error) {
 			if errors.As(err, &ue) {
 				err = ue.Err
 			}
-			return "", fmt.Errorf("PostgreSQL connection URL %s: %v", Mask(s), err)
+			return "", fmt.Errorf("PostgreSQL connection URL %s: %w", Mask(s), err)
 		}
 		return s, nil
 	case isLibpq(s):

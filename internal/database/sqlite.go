@@ -62,7 +62,7 @@ func checkFile(path string) (bool, error) {
 	head := make([]byte, len(sqliteHeader))
 	n, err := io.ReadFull(f, head)
 	switch {
-	case n == 0 && (err == io.EOF):
+	case n == 0 && errors.Is(err, io.EOF):
 		// An empty file is an empty database to SQLite.
 	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
 		return true, fmt.Errorf("database: read %s: %w", path, err)
@@ -81,7 +81,7 @@ func checkFile(path string) (bool, error) {
 	}
 	w, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return true, fmt.Errorf("database: %s: %w (%v); it was left untouched", path, ErrReadOnly, errors.Unwrap(err))
+		return true, fmt.Errorf("database: %s: %w (%w); it was left untouched", path, ErrReadOnly, errors.Unwrap(err))
 	}
 	return true, w.Close()
 }

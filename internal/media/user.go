@@ -5,7 +5,7 @@ import "time"
 // Jellyfin's provider type names, stored in every Users row.
 const (
 	DefaultAuthenticationProviderID = "Jellyfin.Server.Implementations.Users.DefaultAuthenticationProvider"
-	DefaultPasswordResetProviderID  = "Jellyfin.Server.Implementations.Users.DefaultPasswordResetProvider"
+	DefaultPasswordResetProviderID  = "Jellyfin.Server.Implementations.Users.DefaultPasswordResetProvider" //nolint:gosec // a type name, not a credential
 )
 
 // User is a row of Jellyfin's Users table with the permissions that clients

@@ -61,23 +61,16 @@ func Inspect(ctx context.Context, q Querier, e Engine) (*Schema, error) {
 }
 
 func inspectSQLite(ctx context.Context, q Querier) (*Schema, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("schema: inspect: %w", err)
-	}
 	type tdef struct{ name, sql string }
 	var defs []tdef
-	for rows.Next() {
-		var d tdef
-		if err := rows.Scan(&d.name, &d.sql); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		defs = append(defs, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	err := eachRow(ctx, q, `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`, nil,
+		func(rows *sql.Rows) error {
+			var d tdef
+			defs = append(defs, d)
+			return rows.Scan(&defs[len(defs)-1].name, &defs[len(defs)-1].sql)
+		})
+	if err != nil {
+		return nil, fmt.Errorf("schema: inspect: %w", err)
 	}
 	s := &Schema{Tables: map[string]*Table{}}
 	for _, d := range defs {
@@ -95,8 +88,6 @@ func inspectSQLite(ctx context.Context, q Querier) (*Schema, error) {
 	}
 	return s, nil
 }
-
-func quoteSQLite(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 func sqliteColumns(ctx context.Context, q Querier, t *Table) error {
 	rows, err := q.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)`, t.Name)
@@ -154,45 +145,34 @@ func sqliteForeignKeys(ctx context.Context, q Querier, t *Table) error {
 }
 
 func sqliteIndexes(ctx context.Context, q Querier, t *Table) error {
-	rows, err := q.QueryContext(ctx, `SELECT il.name, il."unique", il.partial, m.sql FROM pragma_index_list(?) il JOIN sqlite_master m ON m.name = il.name WHERE il.origin = 'c'`, t.Name)
+	var idx []Index
+	err := eachRow(ctx, q, `SELECT il.name, il."unique", il.partial, m.sql FROM pragma_index_list(?) il JOIN sqlite_master m ON m.name = il.name WHERE il.origin = 'c'`, []any{t.Name},
+		func(rows *sql.Rows) error {
+			var ix Index
+			var partial bool
+			var def string
+			if err := rows.Scan(&ix.Name, &ix.Unique, &partial, &def); err != nil {
+				return err
+			}
+			if partial {
+				if i := strings.LastIndex(strings.ToUpper(def), " WHERE "); i >= 0 {
+					ix.Where = strings.TrimSpace(def[i+7:])
+				}
+			}
+			idx = append(idx, ix)
+			return nil
+		})
 	if err != nil {
 		return err
 	}
-	var idx []Index
-	for rows.Next() {
-		var ix Index
-		var partial bool
-		var def string
-		if err := rows.Scan(&ix.Name, &ix.Unique, &partial, &def); err != nil {
-			rows.Close()
-			return err
-		}
-		if partial {
-			if i := strings.LastIndex(strings.ToUpper(def), " WHERE "); i >= 0 {
-				ix.Where = strings.TrimSpace(def[i+7:])
-			}
-		}
-		idx = append(idx, ix)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for i := range idx {
-		cols, err := q.QueryContext(ctx, `SELECT name FROM pragma_index_info(?) ORDER BY seqno`, idx[i].Name)
-		if err != nil {
-			return err
-		}
-		for cols.Next() {
+		err := eachRow(ctx, q, `SELECT name FROM pragma_index_info(?) ORDER BY seqno`, []any{idx[i].Name}, func(rows *sql.Rows) error {
 			var c string
-			if err := cols.Scan(&c); err != nil {
-				cols.Close()
-				return err
-			}
+			err := rows.Scan(&c)
 			idx[i].Columns = append(idx[i].Columns, c)
-		}
-		cols.Close()
-		if err := cols.Err(); err != nil {
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -200,9 +180,24 @@ func sqliteIndexes(ctx context.Context, q Querier, t *Table) error {
 	return nil
 }
 
+// eachRow runs query and calls fn for each row.
+func eachRow(ctx context.Context, q Querier, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 func inspectPostgres(ctx context.Context, q Querier) (*Schema, error) {
 	s := &Schema{Tables: map[string]*Table{}}
-	rows, err := q.QueryContext(ctx, `
+	err := eachRow(ctx, q, `
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
        COALESCE(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity <> '',
        COALESCE(CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END, '')
@@ -213,17 +208,12 @@ JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 WHERE c.relkind = 'r'
-ORDER BY c.relname, a.attnum`)
-	if err != nil {
-		return nil, fmt.Errorf("schema: inspect: %w", err)
-	}
-	for rows.Next() {
+ORDER BY c.relname, a.attnum`, nil, func(rows *sql.Rows) error {
 		var tname string
 		var c Column
 		var identity bool
 		if err := rows.Scan(&tname, &c.Name, &c.Type, &c.NotNull, &c.Default, &identity, &c.Collation); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		t := s.Tables[tname]
 		if t == nil {
@@ -235,14 +225,14 @@ ORDER BY c.relname, a.attnum`)
 			c.Type += " identity"
 		}
 		t.Columns = append(t.Columns, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schema: inspect: %w", err)
 	}
 
 	// Constraints: primary and foreign keys, with columns in key order.
-	rows, err = q.QueryContext(ctx, `
+	err = eachRow(ctx, q, `
 SELECT c.relname, k.conname, k.contype, COALESCE(r.relname, ''), k.confdeltype,
        ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i)::text[],
        ARRAY(SELECT a.attname FROM unnest(COALESCE(k.confkey, '{}')) WITH ORDINALITY u(n, i) JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i)::text[]
@@ -251,33 +241,27 @@ JOIN pg_class c ON c.oid = k.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
 LEFT JOIN pg_class r ON r.oid = k.confrelid
 WHERE k.contype IN ('p', 'f')
-ORDER BY c.relname, k.conname`)
-	if err != nil {
-		return nil, fmt.Errorf("schema: inspect constraints: %w", err)
-	}
-	for rows.Next() {
+ORDER BY c.relname, k.conname`, nil, func(rows *sql.Rows) error {
 		var tname, name, typ, ref, del string
 		var cols, refCols []string
 		if err := rows.Scan(&tname, &name, &typ, &ref, &del, pgTextArray{&cols}, pgTextArray{&refCols}); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		t := s.Tables[tname]
-		if t == nil {
-			continue
-		}
-		if typ == "p" {
+		switch {
+		case t == nil:
+		case typ == "p":
 			t.PrimaryKey = cols
-			continue
+		default:
+			t.ForeignKeys = append(t.ForeignKeys, ForeignKey{Name: name, Columns: cols, RefTable: ref, RefColumn: refCols, OnDelete: pgDeleteAction[del]})
 		}
-		t.ForeignKeys = append(t.ForeignKeys, ForeignKey{Name: name, Columns: cols, RefTable: ref, RefColumn: refCols, OnDelete: pgDeleteAction[del]})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schema: inspect constraints: %w", err)
 	}
 
-	rows, err = q.QueryContext(ctx, `
+	err = eachRow(ctx, q, `
 SELECT c.relname, i.relname, x.indisunique, COALESCE(pg_get_expr(x.indpred, x.indrelid), ''),
        ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY u(n, o) JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.n ORDER BY u.o)::text[]
 FROM pg_index x
@@ -285,22 +269,21 @@ JOIN pg_class c ON c.oid = x.indrelid
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
 WHERE NOT x.indisprimary
-ORDER BY c.relname, i.relname`)
-	if err != nil {
-		return nil, fmt.Errorf("schema: inspect indexes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+ORDER BY c.relname, i.relname`, nil, func(rows *sql.Rows) error {
 		var tname string
 		var ix Index
 		if err := rows.Scan(&tname, &ix.Name, &ix.Unique, &ix.Where, pgTextArray{&ix.Columns}); err != nil {
-			return nil, err
+			return err
 		}
 		if t := s.Tables[tname]; t != nil {
 			t.Indexes = append(t.Indexes, ix)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schema: inspect indexes: %w", err)
 	}
-	return s, rows.Err()
+	return s, nil
 }
 
 var pgDeleteAction = map[string]string{"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}

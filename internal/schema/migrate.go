@@ -138,20 +138,17 @@ func tableNames(ctx context.Context, q Querier, e Engine) (map[string]bool, erro
 	if e == PostgreSQL {
 		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
 	}
-	rows, err := q.QueryContext(ctx, query)
+	names := map[string]bool{}
+	err := eachRow(ctx, q, query, nil, func(rows *sql.Rows) error {
+		var n string
+		err := rows.Scan(&n)
+		names[n] = true
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("schema: list tables: %w", err)
 	}
-	defer rows.Close()
-	names := map[string]bool{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		names[n] = true
-	}
-	return names, rows.Err()
+	return names, nil
 }
 
 // ReadStatus reads what q's database holds, without changing it. A database
@@ -201,14 +198,9 @@ func readJellyfin(ctx context.Context, q Querier, e Engine, tables map[string]bo
 		st.Pending = append(st.Pending, "create the Jellyfin 10.11.11 schema")
 		return nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT "MigrationId" FROM "__EFMigrationsHistory"`)
-	if err != nil {
-		return fmt.Errorf("schema: read __EFMigrationsHistory: %w", err)
-	}
-	defer rows.Close()
 	have := map[string]bool{}
 	var unknown []string
-	for rows.Next() {
+	err := eachRow(ctx, q, `SELECT "MigrationId" FROM "__EFMigrationsHistory"`, nil, func(rows *sql.Rows) error {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return err
@@ -217,9 +209,10 @@ func readJellyfin(ctx context.Context, q Querier, e Engine, tables map[string]bo
 		if !known(id) {
 			unknown = append(unknown, id)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("schema: read __EFMigrationsHistory: %w", err)
 	}
 	st.HistoryRows = len(have)
 	for _, id := range efMigrations {
@@ -357,22 +350,15 @@ func normalizeUsernames(ctx context.Context, q Querier) error {
 	if _, err := q.ExecContext(ctx, `ALTER TABLE "Users" ADD "NormalizedUsername" TEXT NOT NULL DEFAULT ''`); err != nil {
 		return fmt.Errorf("schema: add Users.NormalizedUsername: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT "Id", "Username" FROM "Users"`)
-	if err != nil {
-		return err
-	}
 	type user struct{ id, name string }
 	var users []user
-	for rows.Next() {
+	err := eachRow(ctx, q, `SELECT "Id", "Username" FROM "Users"`, nil, func(rows *sql.Rows) error {
 		var u user
-		if err := rows.Scan(&u.id, &u.name); err != nil {
-			rows.Close()
-			return err
-		}
+		err := rows.Scan(&u.id, &u.name)
 		users = append(users, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	for _, u := range users {

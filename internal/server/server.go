@@ -28,6 +28,9 @@ type Server struct {
 // New returns a Server; it reads (or, first time, creates) the server id
 // that every replica shares.
 func New(ctx context.Context, s *store.Store, name string, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	v, err := s.SettingOrInit(ctx, "ServerId", func() string { return media.NewID().String() })
 	if err != nil {
 		return nil, err
