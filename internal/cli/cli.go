@@ -38,6 +38,7 @@ func init() {
 		"serve":   {"run the media server", runServe},
 		"db":      {"database schema: migrate, status, check", runDB},
 		"version": {"print the version", runVersion},
+		"migrate": {"move a jellyfin.db into PostgreSQL, or back", runMigrate},
 	}
 }
 

@@ -119,9 +119,11 @@ func (db *DB) PgxConfig() *pgx.ConnConfig {
 	return db.pg.config.Copy()
 }
 
-// isTransient reports errors worth retrying: the server was unreachable or
-// went away, or it aborted the transaction for reasons that a retry fixes.
-func isTransient(err error) bool {
+func isTransient(err error) bool { return IsTransient(err) }
+
+// IsTransient reports errors worth retrying: the server was unreachable or
+// went away, or it aborted the transaction for reasons a retry fixes.
+func IsTransient(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {

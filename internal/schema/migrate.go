@@ -315,6 +315,11 @@ func rebind(e Engine, q string) string {
 	return b.String()
 }
 
+// CreateJellyfin creates Jellyfin 10.11.11's tables, its history rows and the
+// placeholder item, and nothing of jellyha's: a database stock Jellyfin opens
+// as its own (the migrator's way back from PostgreSQL).
+func CreateJellyfin(ctx context.Context, q Querier, e Engine) error { return createJellyfin(ctx, q, e) }
+
 func createJellyfin(ctx context.Context, q Querier, e Engine) error {
 	if _, err := q.ExecContext(ctx, JellyfinDDL(e)); err != nil {
 		return fmt.Errorf("schema: create Jellyfin tables: %w", err)

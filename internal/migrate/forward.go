@@ -1,0 +1,655 @@
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/schema"
+)
+
+// Options configure a run.
+type Options struct {
+	Source, Target string
+	// BatchSize is how many source rows each committed batch covers: an
+	// interrupted run resumes from the last committed batch.
+	BatchSize int
+	DryRun    bool
+	// Strict makes any rejected row fatal: nothing is written.
+	Strict bool
+	// VerifyOnly compares an existing source and target, copying nothing.
+	VerifyOnly bool
+	// IgnoreRunning goes on although another process has the source open.
+	IgnoreRunning bool
+	// Backup is where the source's consistent copy goes; default: beside it.
+	Backup   string
+	Log      *slog.Logger
+	Progress Progress
+}
+
+// DefaultBatchSize balances commit overhead against work redone on resume.
+const DefaultBatchSize = 50000
+
+var errFoundReject = errors.New("found a row to reject")
+
+// ErrRejected is returned, with a complete report, when rows were set aside.
+var ErrRejected = errors.New("some rows were rejected")
+
+func (o *Options) defaults() {
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Progress == nil {
+		o.Progress = noProgress{}
+	}
+}
+
+// keySet holds canonical keys: parent keys for foreign-key checks, and keys
+// of the table being copied for uniqueness.
+type keySet map[string]struct{}
+
+type forward struct {
+	o      Options
+	rep    *Report
+	src    *sql.DB // the backup (or, for a dry run, the source), read-only
+	target *database.DB
+	conn   *pgx.Conn // native connection for COPY
+	fp     string
+	tables []*Table
+	// parents: "Table(col,...)" -> keys present in the target.
+	parents map[string]keySet
+	state   map[string]*importState
+}
+
+type importState struct {
+	rowsRead, copied, converted, rounded, rejected int64
+	done                                            bool
+}
+
+// ToPostgres moves a Jellyfin jellyfin.db into PostgreSQL.
+func ToPostgres(ctx context.Context, o Options) (*Report, error) {
+	o.defaults()
+	start := time.Now()
+	rep := &Report{Direction: "sqlite-to-postgres", Source: o.Source, Target: database.Mask(o.Target), DryRun: o.DryRun, Phases: map[string]float64{}}
+	phase := func(name string, since time.Time) { rep.Phases[name] = time.Since(since).Seconds() }
+
+	t0 := time.Now()
+	version, err := checkSource(ctx, o.Source)
+	if err != nil {
+		return nil, err
+	}
+	o.Log.Info("source", "path", o.Source, "jellyfin", version)
+	if busy, err := inUse(o.Source); err != nil {
+		return nil, fmt.Errorf("source: check whether it is in use: %w", err)
+	} else if busy && !o.IgnoreRunning {
+		return nil, fmt.Errorf("source %s is open in another process, probably a running Jellyfin: stop it first (or pass --ignore-running to copy what is there now)", o.Source)
+	}
+	fp, err := fingerprint(o.Source)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	p, err := database.NewPostgres(o.Target, o.Log)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	target, err := p.Open(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	defer target.Close()
+	phase("check", t0)
+
+	f := &forward{o: o, rep: rep, target: target, fp: fp, parents: map[string]keySet{}, state: map[string]*importState{}}
+	var meta *schema.Schema
+	t0 = time.Now()
+	if o.DryRun || o.VerifyOnly {
+		meta, err = schema.ExpectedPostgres(ctx, target.Write)
+	} else {
+		if _, err = target.Migrate(ctx); err == nil {
+			meta, err = schema.Inspect(ctx, target.Read, schema.PostgreSQL)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("target schema: %w", err)
+	}
+	if f.tables, err = Tables(meta); err != nil {
+		return nil, err
+	}
+	phase("schema", t0)
+
+	if o.VerifyOnly {
+		src, err := openSQLiteRO(o.Source)
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		f.src = src
+		if err := f.loadRejects(ctx); err != nil {
+			return nil, err
+		}
+		for _, t := range f.tables {
+			rep.Tables = append(rep.Tables, &TableReport{Table: t.Name})
+		}
+		t0 = time.Now()
+		err = f.verify(ctx)
+		phase("verify", t0)
+		phase("total", start)
+		return rep, err
+	}
+
+	if !o.DryRun {
+		if err := f.checkTarget(ctx); err != nil {
+			return nil, err
+		}
+		t0 = time.Now()
+		rep.Backup = o.Backup
+		if rep.Backup == "" {
+			rep.Backup = fmt.Sprintf("%s.%s.jellyha-backup", o.Source, time.Now().UTC().Format("20060102T150405Z"))
+		}
+		if err := backup(ctx, o.Source, rep.Backup); err != nil {
+			return nil, err
+		}
+		o.Log.Info("backed up the source", "backup", rep.Backup)
+		phase("backup", t0)
+	}
+
+	// Read from the backup: a consistent snapshot that no Jellyfin started
+	// meanwhile can change. A dry run reads the source itself.
+	readFrom := rep.Backup
+	if o.DryRun {
+		readFrom = o.Source
+	}
+	src, err := openSQLiteRO(readFrom)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	f.src = src
+
+	if o.Strict && !o.DryRun {
+		dry := *f
+		dry.o.DryRun = true
+		dry.rep = &Report{}
+		dry.parents = map[string]keySet{}
+		dry.state = map[string]*importState{}
+		if err := dry.copyAll(ctx); errors.Is(err, errFoundReject) {
+			r := dry.rep.Rejects[0]
+			rep.Rejects = dry.rep.Rejects
+			return rep, fmt.Errorf("--strict: %s row %d would be rejected (%s); nothing was copied", r.Table, r.Row, r.Reason)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+
+	if !o.DryRun {
+		cfg := target.PgxConfig()
+		cfg.RuntimeParams["application_name"] = "jellyha-migrate"
+		// Each batch commits with its progress row, so a commit lost in a
+		// crash is redone on resume: no need to wait for the WAL flush.
+		cfg.RuntimeParams["synchronous_commit"] = "off"
+		if f.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("target: %w", err)
+		}
+		defer func() { f.conn.Close(context.Background()) }()
+	}
+
+	t0 = time.Now()
+	if err := f.copyAll(ctx); err != nil {
+		return rep, err
+	}
+	phase("copy", t0)
+	if o.DryRun {
+		phase("total", start)
+		return rep, rejectedErr(rep)
+	}
+	t0 = time.Now()
+	if rep.Sequences, err = f.resetSequences(ctx); err != nil {
+		return rep, err
+	}
+	phase("sequences", t0)
+	t0 = time.Now()
+	err = f.verify(ctx)
+	phase("verify", t0)
+	phase("total", start)
+	if err != nil {
+		return rep, err
+	}
+	return rep, rejectedErr(rep)
+}
+
+func rejectedErr(rep *Report) error {
+	if n := rep.Totals().Rejected; n > 0 {
+		return fmt.Errorf("%w: %d rows", ErrRejected, n)
+	}
+	return nil
+}
+
+// checkTarget refuses a target holding data, unless it holds this source's
+// interrupted import, which is then resumed.
+func (f *forward) checkTarget(ctx context.Context) error {
+	rows, err := f.target.Read.QueryContext(ctx, `SELECT table_name, source, rows_read, copied, converted, rounded, rejected, done FROM jellyha_import`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, source string
+		s := &importState{}
+		if err := rows.Scan(&name, &source, &s.rowsRead, &s.copied, &s.converted, &s.rounded, &s.rejected, &s.done); err != nil {
+			return err
+		}
+		if source != f.fp {
+			return fmt.Errorf("target holds an import of another source (or of this file before it changed): %s; use an empty database", source)
+		}
+		f.state[name] = s
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(f.state) > 0 {
+		f.o.Log.Info("resuming an interrupted import", "tables_started", len(f.state))
+		return nil
+	}
+	for _, t := range f.tables {
+		var n int64
+		q := `SELECT COUNT(*) FROM "` + t.Name + `"`
+		if t.Name == "BaseItems" {
+			q += ` WHERE "Id" <> '00000000-0000-0000-0000-000000000001'`
+		}
+		if err := f.target.Read.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("target already holds data (%d rows in %s); migrate into an empty database", n, t.Name)
+		}
+	}
+	return nil
+}
+
+func parentKey(table string, cols []string) string {
+	return table + "(" + strings.Join(cols, ",") + ")"
+}
+
+func (f *forward) copyAll(ctx context.Context) error {
+	// Which keys of which tables are referenced.
+	for _, t := range f.tables {
+		for _, fk := range t.FKs {
+			f.parents[parentKey(fk.Parent, fk.ParentKey)] = nil
+		}
+	}
+	for _, t := range f.tables {
+		if err := f.copyTable(ctx, t); err != nil {
+			return fmt.Errorf("%s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+// loadKeys reads the given columns of a target table as canonical keys.
+func (f *forward) loadKeys(ctx context.Context, table string, cols []string) (keySet, error) {
+	set := keySet{}
+	if f.conn == nil {
+		return set, nil
+	}
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = `"` + c + `"`
+	}
+	rows, err := f.conn.Query(ctx, `SELECT `+strings.Join(quoted, ", ")+` FROM "`+table+`"`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var buf []byte
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		buf = buf[:0]
+		for _, v := range vals {
+			buf = appendCanonical(buf, normalizePG(v))
+		}
+		set[string(buf)] = struct{}{}
+	}
+	return set, rows.Err()
+}
+
+func (f *forward) copyTable(ctx context.Context, t *Table) error {
+	started := time.Now()
+	st := f.state[t.Name]
+	if st == nil {
+		st = &importState{}
+		f.state[t.Name] = st
+	}
+	tr := &TableReport{Table: t.Name, Resumed: st.rowsRead > 0}
+	f.rep.Tables = append(f.rep.Tables, tr)
+	srcCols, err := sourceColumns(ctx, f.src, t.Name)
+	if err != nil {
+		return err
+	}
+	var total int64
+	if err := f.src.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+t.Name+`"`).Scan(&total); err != nil {
+		return err
+	}
+	colNames := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		colNames[i] = c.Name
+	}
+	// Keys this table must keep unique, and the parent keys it provides.
+	uniq := make([]keySet, len(t.Keys))
+	var provides []struct {
+		name string
+		cols []int
+	}
+	for spec := range f.parents {
+		tbl, colsPart, _ := strings.Cut(spec, "(")
+		if tbl != t.Name {
+			continue
+		}
+		var idx []int
+		for c := range strings.SplitSeq(strings.TrimSuffix(colsPart, ")"), ",") {
+			idx = append(idx, t.column(c))
+		}
+		provides = append(provides, struct {
+			name string
+			cols []int
+		}{spec, idx})
+	}
+	if st.done || st.rowsRead > 0 {
+		for _, p := range provides {
+			names := make([]string, len(p.cols))
+			for i, c := range p.cols {
+				names[i] = t.Columns[c].Name
+			}
+			if f.parents[p.name], err = f.loadKeys(ctx, t.Name, names); err != nil {
+				return err
+			}
+		}
+	}
+	if st.done {
+		tr.Read, tr.Copied, tr.Converted, tr.Rounded, tr.Rejected = st.rowsRead, st.copied, st.converted, st.rounded, st.rejected
+		f.o.Progress.Done(tr)
+		return nil
+	}
+	for i, k := range t.Keys {
+		uniq[i] = keySet{}
+		if st.rowsRead == 0 {
+			continue // nothing copied yet (BaseItems' seeded placeholder goes)
+		}
+		names := make([]string, len(k))
+		for j, c := range k {
+			names[j] = t.Columns[c].Name
+		}
+		if uniq[i], err = f.loadKeys(ctx, t.Name, names); err != nil {
+			return err
+		}
+	}
+	for _, p := range provides {
+		if f.parents[p.name] == nil {
+			f.parents[p.name] = keySet{}
+		}
+	}
+
+	query, names, err := sourceQuery(t, srcCols)
+	if err != nil {
+		return err
+	}
+	rc, err := newRowConverter(t, names)
+	if err != nil {
+		return err
+	}
+	f.o.Progress.Start(t.Name, total)
+	rows, err := f.src.QueryContext(ctx, query, st.rowsRead)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	raw := make([]any, len(names))
+	ptrs := make([]any, len(names))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	var batch [][]any
+	var rejects []Reject
+	var bCopied, bConverted, bRounded int64
+	num := st.rowsRead
+	var kbuf []byte
+	flush := func(final bool) error {
+		if err := f.writeBatch(ctx, t, colNames, batch, rejects, num, bCopied, bConverted, bRounded, final); err != nil {
+			return err
+		}
+		st.rowsRead, st.copied, st.converted, st.rounded = num, st.copied+bCopied, st.converted+bConverted, st.rounded+bRounded
+		st.rejected += int64(len(rejects))
+		f.rep.Rejects = append(f.rep.Rejects, rejects...)
+		batch, rejects, bCopied, bConverted, bRounded = batch[:0:0], nil, 0, 0, 0
+		f.o.Progress.Advance(t.Name, num)
+		return nil
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		num++
+		vals, ch, reason := rc.convert(raw)
+		if reason == "" {
+			reason = f.checkRow(t, vals, uniq, &kbuf)
+		}
+		if reason != "" {
+			rejects = append(rejects, Reject{Table: t.Name, Row: num, Reason: reason, Values: []byte(rawJSON(names, raw))})
+			if f.o.Strict && f.o.DryRun {
+				// A strict pre-check needs only to know there is one.
+				f.rep.Rejects = append(f.rep.Rejects, rejects...)
+				return errFoundReject
+			}
+		} else {
+			for i, k := range t.Keys {
+				if key, ok := keyOf(vals, k, &kbuf); ok {
+					uniq[i][key] = struct{}{}
+				}
+			}
+			for _, p := range provides {
+				if key, ok := keyOf(vals, p.cols, &kbuf); ok {
+					f.parents[p.name][key] = struct{}{}
+				}
+			}
+			batch = append(batch, vals)
+			bCopied++
+			if ch&converted != 0 {
+				bConverted++
+			}
+			if ch&rounded != 0 {
+				bRounded++
+			}
+		}
+		if len(batch)+len(rejects) >= f.o.BatchSize {
+			if err := flush(false); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := flush(true); err != nil {
+		return err
+	}
+	tr.Read, tr.Copied, tr.Converted, tr.Rounded, tr.Rejected = st.rowsRead, st.copied, st.converted, st.rounded, st.rejected
+	tr.Seconds = time.Since(started).Seconds()
+	f.o.Progress.Done(tr)
+	return nil
+}
+
+// keyOf returns the canonical key of the given columns, and false when one
+// is NULL (PostgreSQL does not check such keys).
+func keyOf(vals []any, cols []int, buf *[]byte) (string, bool) {
+	b := (*buf)[:0]
+	for _, c := range cols {
+		if vals[c] == nil {
+			return "", false
+		}
+		b = appendCanonical(b, vals[c])
+	}
+	*buf = b
+	return string(b), true
+}
+
+// checkRow applies the target's foreign keys and unique keys to a converted
+// row, as PostgreSQL would, and returns why it would be refused.
+func (f *forward) checkRow(t *Table, vals []any, uniq []keySet, buf *[]byte) string {
+	for _, fk := range t.FKs {
+		key, ok := keyOf(vals, fk.Columns, buf)
+		if !ok {
+			continue
+		}
+		if _, found := f.parents[parentKey(fk.Parent, fk.ParentKey)][key]; !found {
+			names := make([]string, len(fk.Columns))
+			for i, c := range fk.Columns {
+				names[i] = t.Columns[c].Name
+			}
+			return fmt.Sprintf("%s refers to a %s row that does not exist (or was rejected)", strings.Join(names, ", "), fk.Parent)
+		}
+	}
+	for i, k := range t.Keys {
+		key, ok := keyOf(vals, k, buf)
+		if !ok {
+			continue
+		}
+		if _, dup := uniq[i][key]; dup {
+			names := make([]string, len(k))
+			for j, c := range k {
+				names[j] = t.Columns[c].Name
+			}
+			what := "unique key"
+			if i == 0 {
+				what = "primary key"
+			}
+			return fmt.Sprintf("duplicate %s (%s) once GUIDs and values are normalised", what, strings.Join(names, ", "))
+		}
+	}
+	return ""
+}
+
+// writeBatch commits one batch: its rows by COPY, its rejects and the
+// table's progress, in one transaction, so an interruption at any moment
+// leaves either the whole batch or none of it. Transient failures (the
+// server restarting, the connection cut) are retried on a new connection.
+func (f *forward) writeBatch(ctx context.Context, t *Table, cols []string, batch [][]any, rejects []Reject, rowsRead, copied, conv, rnd int64, final bool) error {
+	if f.o.DryRun {
+		return nil
+	}
+	var err error
+	for attempt := 0; attempt <= 3; attempt++ {
+		if attempt > 0 {
+			f.o.Log.Warn("batch failed, retrying on a new connection", "table", t.Name, "attempt", attempt, "err", err)
+			time.Sleep(time.Duration(attempt*attempt) * 500 * time.Millisecond)
+			cfg := f.conn.Config()
+			f.conn.Close(context.Background())
+			if f.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+				continue
+			}
+		}
+		if err = f.tryBatch(ctx, t, cols, batch, rejects, rowsRead, copied, conv, rnd, final); err == nil || !database.IsTransient(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+func (f *forward) tryBatch(ctx context.Context, t *Table, cols []string, batch [][]any, rejects []Reject, rowsRead, copied, conv, rnd int64, final bool) error {
+	tx, err := f.conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	st := f.state[t.Name]
+	if t.Name == "BaseItems" && st.rowsRead == 0 {
+		// The schema's migration seeded the placeholder item; the source
+		// has its own, copied with the rest.
+		if _, err := tx.Exec(ctx, `DELETE FROM "BaseItems" WHERE "Id" = '00000000-0000-0000-0000-000000000001'`); err != nil {
+			return err
+		}
+	}
+	if len(batch) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, cols, pgx.CopyFromRows(batch)); err != nil {
+			return err
+		}
+	}
+	for _, r := range rejects {
+		if _, err := tx.Exec(ctx, `INSERT INTO jellyha_import_rejects (table_name, row_number, reason, row_json) VALUES ($1, $2, $3, $4)`,
+			r.Table, r.Row, r.Reason, string(r.Values)); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO jellyha_import (table_name, source, rows_read, copied, converted, rounded, rejected, done)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (table_name) DO UPDATE SET rows_read = excluded.rows_read, copied = jellyha_import.copied + excluded.copied,
+  converted = jellyha_import.converted + excluded.converted, rounded = jellyha_import.rounded + excluded.rounded,
+  rejected = jellyha_import.rejected + excluded.rejected, done = excluded.done`,
+		t.Name, f.fp, rowsRead, copied, conv, rnd, int64(len(rejects)), final)
+	if err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// resetSequences sets each identity sequence past both the highest id copied
+// and SQLite's own high-water mark (sqlite_sequence), so that the next insert
+// gets a fresh id, as it would have in Jellyfin.
+func (f *forward) resetSequences(ctx context.Context) (map[string]int64, error) {
+	seqs := map[string]int64{}
+	hw := map[string]int64{}
+	rows, err := f.src.QueryContext(ctx, `SELECT name, seq FROM sqlite_sequence`)
+	if err == nil {
+		for rows.Next() {
+			var n string
+			var s int64
+			if rows.Scan(&n, &s) == nil {
+				hw[n] = s
+			}
+		}
+		rows.Close()
+	}
+	for _, t := range f.tables {
+		if !t.Identity {
+			continue
+		}
+		var next int64
+		err := f.conn.QueryRow(ctx, `SELECT setval(pg_get_serial_sequence('"`+t.Name+`"', 'Id'), GREATEST(COALESCE(MAX("Id"), 0), $1::bigint, 1), GREATEST(COALESCE(MAX("Id"), 0), $1::bigint) > 0) FROM "`+t.Name+`"`, hw[t.Name]).Scan(&next)
+		if err != nil {
+			return nil, fmt.Errorf("reset the %s identity: %w", t.Name, err)
+		}
+		seqs[t.Name] = next
+	}
+	return seqs, nil
+}
+
+// loadRejects reads the rejects an earlier run recorded in the target.
+func (f *forward) loadRejects(ctx context.Context) error {
+	rows, err := f.target.Read.QueryContext(ctx, `SELECT table_name, row_number, reason, row_json FROM jellyha_import_rejects ORDER BY table_name, row_number`)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Reject
+		var js string
+		if err := rows.Scan(&r.Table, &r.Row, &r.Reason, &js); err != nil {
+			return err
+		}
+		r.Values = []byte(js)
+		f.rep.Rejects = append(f.rep.Rejects, r)
+	}
+	return rows.Err()
+}
+

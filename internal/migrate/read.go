@@ -1,0 +1,142 @@
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// srcRow is one source row after conversion and the checks.
+type srcRow struct {
+	num    int64 // 1-based position in the table's stable source order
+	vals   []any // converted, in target column order
+	ch     change
+	reject string
+	raw    []any // as read, for the rejects file
+}
+
+// sourceOrder is the ORDER BY that makes a table's rows come in the same
+// order on every read of the same content: its primary key, and for
+// BaseItems parents before children (depth in the ParentId tree first), so
+// that the self-referencing foreign key holds batch by batch.
+func sourceQuery(t *Table, srcCols map[string]bool) (string, []string, error) {
+	var sel []string
+	var names []string
+	for _, c := range t.Columns {
+		if srcCols[c.Name] {
+			sel = append(sel, `b."`+c.Name+`"`)
+			names = append(names, c.Name)
+		}
+	}
+	for n := range srcCols {
+		if t.column(n) < 0 {
+			return "", nil, fmt.Errorf("source table %s has a column %s that Jellyfin 10.11.11 does not", t.Name, n)
+		}
+	}
+	var pk []string
+	for _, i := range t.Keys[0] {
+		pk = append(pk, `b."`+t.Columns[i].Name+`"`)
+	}
+	q := `SELECT ` + strings.Join(sel, ", ") + ` FROM "` + t.Name + `" b`
+	if t.Name == "BaseItems" {
+		q = `WITH RECURSIVE tree(id, depth) AS (
+  SELECT "Id", 0 FROM "BaseItems" WHERE "ParentId" IS NULL OR "ParentId" NOT IN (SELECT "Id" FROM "BaseItems")
+  UNION ALL
+  SELECT c."Id", tree.depth + 1 FROM "BaseItems" c JOIN tree ON c."ParentId" = tree.id
+), depths AS (SELECT id, MIN(depth) AS depth FROM tree GROUP BY id)
+` + q + ` LEFT JOIN depths d ON d.id = b."Id" ORDER BY COALESCE(d.depth, 1000000000), ` + strings.Join(pk, ", ")
+	} else {
+		q += ` ORDER BY ` + strings.Join(pk, ", ")
+	}
+	return q + ` LIMIT -1 OFFSET ?`, names, nil
+}
+
+// sourceColumns lists the columns a source table has.
+func sourceColumns(ctx context.Context, src *sql.DB, table string) (map[string]bool, error) {
+	rows, err := src.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		cols[n] = true
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("source has no table %s", table)
+	}
+	return cols, rows.Err()
+}
+
+// rawJSON renders a source row for the rejects file: text as text, blobs in
+// hex, so that nothing is lost and the file stays readable.
+func rawJSON(names []string, raw []any) string {
+	m := make(map[string]any, len(names))
+	for i, n := range names {
+		switch v := raw[i].(type) {
+		case []byte:
+			m[n] = map[string]string{"blob": hex.EncodeToString(v)}
+		default:
+			m[n] = v
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// rowConverter turns a source row (in the source query's column order) into
+// the target's values, in its column order.
+type rowConverter struct {
+	t           *Table
+	srcPos      []int // target column -> source column, -1 if absent
+	userNamePos int   // source position of Users.Username, for NormalizedUsername
+}
+
+func newRowConverter(t *Table, names []string) (*rowConverter, error) {
+	rc := &rowConverter{t: t, srcPos: make([]int, len(t.Columns)), userNamePos: -1}
+	for i, c := range t.Columns {
+		rc.srcPos[i] = -1
+		for j, n := range names {
+			if n == c.Name {
+				rc.srcPos[i] = j
+			}
+			if t.Name == "Users" && n == "Username" {
+				rc.userNamePos = j
+			}
+		}
+		if rc.srcPos[i] < 0 && !(t.Name == "Users" && c.Name == "NormalizedUsername") {
+			return nil, fmt.Errorf("source table %s lacks column %s", t.Name, c.Name)
+		}
+	}
+	return rc, nil
+}
+
+func (rc *rowConverter) convert(raw []any) (vals []any, ch change, reason string) {
+	vals = make([]any, len(rc.t.Columns))
+	for i := range rc.t.Columns {
+		var v any
+		if p := rc.srcPos[i]; p >= 0 {
+			v = raw[p]
+		} else if rc.userNamePos >= 0 {
+			// Before 10.11.10 there is no NormalizedUsername: computed as
+			// Jellyfin's migration does, from the user name.
+			if s, ok := raw[rc.userNamePos].(string); ok {
+				v = strings.ToUpper(s)
+			}
+			ch |= converted
+		}
+		out, c, why := convert(&rc.t.Columns[i], v)
+		if why != "" && reason == "" {
+			reason = rc.t.Columns[i].Name + ": " + why
+		}
+		vals[i], ch = out, ch|c
+	}
+	return vals, ch, reason
+}

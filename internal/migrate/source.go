@@ -1,0 +1,121 @@
+package migrate
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/jellyha/jellyha/internal/schema"
+)
+
+// openSQLiteRO opens a database read-only: it never writes the file, never
+// checkpoints its WAL into it, yet reads what the WAL holds.
+func openSQLiteRO(path string) (*sql.DB, error) {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite", "file:"+esc+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// checkSource refuses anything but a Jellyfin 10.11 database, without
+// changing a byte of it, and returns the version found.
+func checkSource(ctx context.Context, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("source: %w", err)
+	}
+	head := make([]byte, 16)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || string(head) != "SQLite format 3\x00" {
+		return "", fmt.Errorf("source %s is not an SQLite database", path)
+	}
+	db, err := openSQLiteRO(path)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	st, err := schema.ReadStatus(ctx, db, schema.SQLite)
+	if err != nil {
+		return "", fmt.Errorf("source %s: %w", path, err)
+	}
+	if st.Jellyfin == "" {
+		return "", fmt.Errorf("source %s holds no Jellyfin tables", path)
+	}
+	return st.Jellyfin, nil
+}
+
+// inUse reports whether another process has the database open, as a running
+// Jellyfin does. SQLite holds POSIX locks that other processes can see: in
+// WAL mode every connection keeps a read lock on byte 128 of the -shm file
+// (its "DMS" slot); in rollback mode a reader or writer locks the bytes from
+// 0x40000000 of the database file. F_GETLK asks without taking a lock.
+func inUse(path string) (bool, error) {
+	check := func(file string, start, length int64) (bool, error) {
+		f, err := os.OpenFile(file, os.O_RDONLY, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: io.SeekStart, Start: start, Len: length}
+		if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil {
+			return false, err
+		}
+		return lk.Type != syscall.F_UNLCK, nil
+	}
+	if busy, err := check(path+"-shm", 128, 1); busy || err != nil {
+		return busy, err
+	}
+	return check(path, 0x40000000, 512)
+}
+
+// fingerprint identifies the source's content, the database file and its
+// WAL, so that a resumed run knows it copies from the same data.
+func fingerprint(path string) (string, error) {
+	h := sha256.New()
+	for _, p := range []string{path, path + "-wal"} {
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
+}
+
+// backup writes a consistent copy of the source, WAL contents included, with
+// SQLite's VACUUM INTO through a read-only connection.
+func backup(ctx context.Context, source, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup %s exists already; name another with --backup", dest)
+	}
+	db, err := openSQLiteRO(source)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		os.Remove(dest)
+		return fmt.Errorf("back up %s to %s: %w", source, dest, err)
+	}
+	return nil
+}
