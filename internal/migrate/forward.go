@@ -73,7 +73,7 @@ type forward struct {
 
 type importState struct {
 	rowsRead, copied, converted, rounded, rejected int64
-	done                                            bool
+	done                                           bool
 }
 
 // ToPostgres moves a Jellyfin jellyfin.db into PostgreSQL.
@@ -110,20 +110,46 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	phase("check", t0)
 
 	f := &forward{o: o, rep: rep, target: target, fp: fp, parents: map[string]keySet{}, state: map[string]*importState{}}
-	var meta *schema.Schema
 	t0 = time.Now()
-	if o.DryRun || o.VerifyOnly {
-		meta, err = schema.ExpectedPostgres(ctx, target.Write)
-	} else {
-		if _, err = target.Migrate(ctx); err == nil {
-			meta, err = schema.Inspect(ctx, target.Read, schema.PostgreSQL)
-		}
-	}
+	meta, err := schema.ExpectedPostgres(ctx, target.Write)
 	if err != nil {
 		return nil, fmt.Errorf("target schema: %w", err)
 	}
 	if f.tables, err = Tables(meta); err != nil {
 		return nil, err
+	}
+
+	if o.Strict && !o.DryRun && !o.VerifyOnly {
+		// Before anything is written: a dry pass over the source itself.
+		src, err := openSQLiteRO(o.Source)
+		if err != nil {
+			return nil, err
+		}
+		dry := *f
+		dry.o.DryRun = true
+		dry.src = src
+		dry.rep = &Report{}
+		dry.parents = map[string]keySet{}
+		dry.state = map[string]*importState{}
+		err = dry.copyAll(ctx)
+		src.Close()
+		if errors.Is(err, errFoundReject) {
+			r := dry.rep.Rejects[0]
+			rep.Rejects = dry.rep.Rejects
+			return rep, fmt.Errorf("--strict: %s row %d would be rejected (%s); nothing was copied", r.Table, r.Row, r.Reason)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if !o.DryRun && !o.VerifyOnly {
+		if _, err = target.Migrate(ctx); err == nil {
+			if meta, err = schema.Inspect(ctx, target.Read, schema.PostgreSQL); err == nil {
+				f.tables, err = Tables(meta)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("target schema: %w", err)
+		}
 	}
 	phase("schema", t0)
 
@@ -175,21 +201,6 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer src.Close()
 	f.src = src
-
-	if o.Strict && !o.DryRun {
-		dry := *f
-		dry.o.DryRun = true
-		dry.rep = &Report{}
-		dry.parents = map[string]keySet{}
-		dry.state = map[string]*importState{}
-		if err := dry.copyAll(ctx); errors.Is(err, errFoundReject) {
-			r := dry.rep.Rejects[0]
-			rep.Rejects = dry.rep.Rejects
-			return rep, fmt.Errorf("--strict: %s row %d would be rejected (%s); nothing was copied", r.Table, r.Row, r.Reason)
-		} else if err != nil {
-			return nil, err
-		}
-	}
 
 	if !o.DryRun {
 		cfg := target.PgxConfig()
@@ -559,7 +570,8 @@ func (f *forward) writeBatch(ctx context.Context, t *Table, cols []string, batch
 				continue
 			}
 		}
-		if err = f.tryBatch(ctx, t, cols, batch, rejects, rowsRead, copied, conv, rnd, final); err == nil || !database.IsTransient(err) || ctx.Err() != nil {
+		err = f.tryBatch(ctx, t, cols, batch, rejects, rowsRead, copied, conv, rnd, final)
+		if err == nil || ctx.Err() != nil || !(database.IsTransient(err) || f.conn.IsClosed()) {
 			return err
 		}
 	}
@@ -652,4 +664,3 @@ func (f *forward) loadRejects(ctx context.Context) error {
 	}
 	return rows.Err()
 }
-
