@@ -37,6 +37,7 @@ func init() {
 	commands = map[string]command{
 		"serve":   {"run the media server", runServe},
 		"db":      {"database schema: migrate, status, check", runDB},
+		"gendb":   {"generate a realistic Jellyfin database for tests", runGendb},
 		"version": {"print the version", runVersion},
 		"migrate": {"move a jellyfin.db into PostgreSQL, or back", runMigrate},
 	}
