@@ -71,8 +71,11 @@ DROP TABLE temp.dirty`
 			baseItem("D1000000-0000-4000-8000-000000000006", `, "DateModified" = '2024-03-01T10:20:30.5Z'`)},
 		{Planted{"BaseItems", "Name with a NUL character", "converted", ""},
 			baseItem("D1000000-0000-4000-8000-000000000007", `, "Name" = 'Nul' || char(0) || 'Film'`)},
-		{Planted{"BaseItems", "CommunityRating as text", "converted", ""},
-			baseItem("D1000000-0000-4000-8000-000000000008", `, "CommunityRating" = '7.5'`)},
+		// SQLite's column affinity turns numeric-looking text into numbers in
+		// REAL and INTEGER columns, so only a BLOB or other text can be the
+		// wrong storage class there.
+		{Planted{"BaseItems", "CommunityRating as a BLOB", "reject", "BLOB value"},
+			baseItem("D1000000-0000-4000-8000-000000000008", `, "CommunityRating" = X'0102'`)},
 		{Planted{"BaseItems", "Id that is not a GUID", "reject", "Id: \"not-a-guid\" is not a GUID"},
 			baseItem("not-a-guid", "")},
 		{Planted{"UserData", "UserData of the item whose Id is not a GUID", "reject", "ItemId: \"not-a-guid\" is not a GUID"},
@@ -89,8 +92,6 @@ DROP TABLE temp.dirty`
 			`INSERT INTO "MediaStreamInfos" ("ItemId", "StreamIndex", "StreamType", "IsDefault", "IsExternal", "IsForced", "BitRate") VALUES ('` + item + `', 900, 0, 0, 0, 0, 3000000000)`},
 		{Planted{"MediaStreamInfos", "Width as text", "reject", "where an integer belongs"},
 			`INSERT INTO "MediaStreamInfos" ("ItemId", "StreamIndex", "StreamType", "IsDefault", "IsExternal", "IsForced", "Width") VALUES ('` + item + `', 901, 1, 0, 0, 0, 'wide')`},
-		{Planted{"MediaStreamInfos", "Height as 1080.0", "converted", ""},
-			`INSERT INTO "MediaStreamInfos" ("ItemId", "StreamIndex", "StreamType", "IsDefault", "IsExternal", "IsForced", "Height") VALUES ('` + item + `', 902, 1, 0, 0, 0, 1080.0)`},
 		{Planted{"KeyframeData", "KeyframeTicks that are not a JSON array", "reject", "not a JSON array of integers"},
 			`INSERT INTO "KeyframeData" ("ItemId", "TotalDuration", "KeyframeTicks") VALUES ('D1000000-0000-4000-8000-000000000001', 10, '[1,2,')`},
 		{Planted{"Peoples", "a second person whose Id differs only in case", "reject", "duplicate primary key (Id)"},

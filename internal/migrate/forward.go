@@ -269,7 +269,9 @@ func (f *forward) checkTarget(ctx context.Context) error {
 	}
 	if len(f.state) > 0 {
 		f.o.Log.Info("resuming an interrupted import", "tables_started", len(f.state))
-		return nil
+		// The rows set aside before the interruption count as much as
+		// those set aside now.
+		return f.loadRejects(ctx)
 	}
 	for _, t := range f.tables {
 		var n int64
