@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -63,7 +64,7 @@ type forward struct {
 	rep    *Report
 	src    *sql.DB // the backup (or, for a dry run, the source), read-only
 	target *database.DB
-	conn   *pgx.Conn // native connection for COPY
+	mu     sync.Mutex // guards rep.Rejects while tables copy in parallel
 	fp     string
 	tables []*Table
 	// parents: "Table(col,...)" -> keys present in the target.
@@ -125,12 +126,9 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		dry := *f
+		dry := &forward{o: f.o, target: f.target, fp: f.fp, tables: f.tables, src: src,
+			rep: &Report{}, parents: map[string]keySet{}, state: map[string]*importState{}}
 		dry.o.DryRun = true
-		dry.src = src
-		dry.rep = &Report{}
-		dry.parents = map[string]keySet{}
-		dry.state = map[string]*importState{}
 		err = dry.copyAll(ctx)
 		src.Close()
 		if errors.Is(err, errFoundReject) {
@@ -202,26 +200,32 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	defer src.Close()
 	f.src = src
 
-	if !o.DryRun {
-		cfg := target.PgxConfig()
-		cfg.RuntimeParams["application_name"] = "jellyha-migrate"
-		// Each batch commits with its progress row, so a commit lost in a
-		// crash is redone on resume: no need to wait for the WAL flush.
-		cfg.RuntimeParams["synchronous_commit"] = "off"
-		if f.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
-			return nil, fmt.Errorf("target: %w", err)
-		}
-		defer func() { f.conn.Close(context.Background()) }()
-	}
-
 	t0 = time.Now()
+	if !o.DryRun {
+		if err := f.secondaries(ctx, false); err != nil {
+			return rep, err
+		}
+	}
 	if err := f.copyAll(ctx); err != nil {
 		return rep, err
 	}
-	phase("copy", t0)
 	if o.DryRun {
+		phase("copy", t0)
 		phase("total", start)
 		return rep, rejectedErr(rep)
+	}
+	if err := f.secondaries(ctx, true); err != nil {
+		return rep, err
+	}
+	phase("copy", t0)
+	// Dropping and recreating indexes and keys must leave the schema exactly
+	// as the migrations made it: prove it.
+	live, err := schema.Inspect(ctx, target.Read, schema.PostgreSQL)
+	if err != nil {
+		return rep, err
+	}
+	if diffs := schema.Diff(meta, live); len(diffs) > 0 {
+		return rep, fmt.Errorf("target schema differs after the copy: %s", strings.Join(diffs, "; "))
 	}
 	t0 = time.Now()
 	if rep.Sequences, err = f.resetSequences(ctx); err != nil {
@@ -293,41 +297,170 @@ func parentKey(table string, cols []string) string {
 	return table + "(" + strings.Join(cols, ",") + ")"
 }
 
-func (f *forward) copyAll(ctx context.Context) error {
-	// Which keys of which tables are referenced.
-	for _, t := range f.tables {
-		for _, fk := range t.FKs {
-			f.parents[parentKey(fk.Parent, fk.ParentKey)] = nil
+// secondaries drops (before the copy) or recreates (after it) the target's
+// non-unique indexes and foreign keys. An index built once over the loaded
+// rows costs a fraction of updating it row by row, and the copy checks every
+// foreign key itself; the keys are then validated by PostgreSQL when they are
+// added back. Both directions are idempotent, so an interrupted run that is
+// resumed ends with every index and key in place.
+func (f *forward) secondaries(ctx context.Context, create bool) error {
+	all := schema.PostgresSecondaries()
+	stmt := func(s schema.Secondary) string {
+		if create {
+			return s.Create
+		}
+		return s.Drop
+	}
+	conns := make([]*pgx.Conn, workers)
+	for i := range conns {
+		c, err := f.connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close(context.Background())
+		conns[i] = c
+	}
+	// Indexes in parallel; foreign keys one at a time, since adding two that
+	// reference one table would queue on its lock anyway.
+	var idx, fks []schema.Secondary
+	for _, s := range all {
+		if s.Index {
+			idx = append(idx, s)
+		} else {
+			fks = append(fks, s)
 		}
 	}
-	for _, t := range f.tables {
-		if err := f.copyTable(ctx, t); err != nil {
-			return fmt.Errorf("%s: %w", t.Name, err)
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for i := w; i < len(idx); i += workers {
+				if _, err := conns[w].Exec(ctx, stmt(idx[i])); err != nil {
+					errs <- fmt.Errorf("%s: %w", idx[i].Name, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	var firstErr error
+	for range workers {
+		if err := <-errs; err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	for _, s := range fks {
+		if _, err := conns[0].Exec(ctx, stmt(s)); err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
 	return nil
 }
 
-// loadKeys reads the given columns of a target table as canonical keys.
-func (f *forward) loadKeys(ctx context.Context, table string, cols []string) (keySet, error) {
-	set := keySet{}
-	if f.conn == nil {
-		return set, nil
+// workers is how many tables are copied at once: a reader and a COPY per
+// table keep both cores and the server busy.
+const workers = 2
+
+func (f *forward) copyAll(ctx context.Context) error {
+	// Every referenced key set exists before the copy starts, so the map is
+	// only read while workers run; each set is filled by its own table alone
+	// and read by children only once that table is done.
+	for _, t := range f.tables {
+		for _, fk := range t.FKs {
+			f.parents[parentKey(fk.Parent, fk.ParentKey)] = keySet{}
+		}
+		if f.state[t.Name] == nil {
+			f.state[t.Name] = &importState{}
+		}
+		f.rep.Tables = append(f.rep.Tables, &TableReport{Table: t.Name})
+	}
+	reports := f.rep.Tables[len(f.rep.Tables)-len(f.tables):]
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		i   int
+		err error
+	}
+	done := make([]bool, len(f.tables))
+	running := make([]bool, len(f.tables))
+	results := make(chan result)
+	ready := func(i int) bool {
+		for _, fk := range f.tables[i].FKs {
+			for j, p := range f.tables {
+				if p.Name == fk.Parent && j != i && !done[j] {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	active, finished := 0, 0
+	var firstErr error
+	for finished < len(f.tables) {
+		for i := range f.tables {
+			if active >= workers || firstErr != nil {
+				break
+			}
+			if done[i] || running[i] || !ready(i) {
+				continue
+			}
+			running[i] = true
+			active++
+			go func() {
+				err := f.copyTable(ctx, f.tables[i], reports[i])
+				if err != nil {
+					err = fmt.Errorf("%s: %w", f.tables[i].Name, err)
+				}
+				results <- result{i, err}
+			}()
+		}
+		if active == 0 {
+			break
+		}
+		r := <-results
+		active--
+		finished++
+		done[r.i] = true
+		if r.err != nil && firstErr == nil {
+			firstErr = r.err
+			cancel()
+		}
+	}
+	return firstErr
+}
+
+// connect opens a native connection for COPY.
+func (f *forward) connect(ctx context.Context) (*pgx.Conn, error) {
+	cfg := f.target.PgxConfig()
+	cfg.RuntimeParams["application_name"] = "jellyha-migrate"
+	// Each batch commits with its progress row, so a commit lost in a crash
+	// is redone on resume: no need to wait for the WAL flush.
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	return pgx.ConnectConfig(ctx, cfg)
+}
+
+// loadKeys adds the given columns of a target table, as canonical keys, to set.
+func loadKeys(ctx context.Context, conn *pgx.Conn, table string, cols []string, set keySet) error {
+	if conn == nil {
+		return nil
 	}
 	quoted := make([]string, len(cols))
 	for i, c := range cols {
 		quoted[i] = `"` + c + `"`
 	}
-	rows, err := f.conn.Query(ctx, `SELECT `+strings.Join(quoted, ", ")+` FROM "`+table+`"`)
+	rows, err := conn.Query(ctx, `SELECT `+strings.Join(quoted, ", ")+` FROM "`+table+`"`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	var buf []byte
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		buf = buf[:0]
 		for _, v := range vals {
@@ -335,36 +468,40 @@ func (f *forward) loadKeys(ctx context.Context, table string, cols []string) (ke
 		}
 		set[string(buf)] = struct{}{}
 	}
-	return set, rows.Err()
+	return rows.Err()
 }
 
-func (f *forward) copyTable(ctx context.Context, t *Table) error {
+// batch is one committed unit: converted rows, rejects, and the source
+// position and counts it brings the table to.
+type batch struct {
+	rows                       [][]any
+	rejects                    []Reject
+	rowsRead                   int64
+	copied, converted, rounded int64
+	final                      bool
+}
+
+type provided struct {
+	name string
+	cols []int
+}
+
+func (f *forward) copyTable(ctx context.Context, t *Table, tr *TableReport) error {
 	started := time.Now()
 	st := f.state[t.Name]
-	if st == nil {
-		st = &importState{}
-		f.state[t.Name] = st
+	tr.Resumed = st.rowsRead > 0
+
+	var conn *pgx.Conn
+	if !f.o.DryRun {
+		var err error
+		if conn, err = f.connect(ctx); err != nil {
+			return err
+		}
+		defer func() { conn.Close(context.Background()) }()
 	}
-	tr := &TableReport{Table: t.Name, Resumed: st.rowsRead > 0}
-	f.rep.Tables = append(f.rep.Tables, tr)
-	srcCols, err := sourceColumns(ctx, f.src, t.Name)
-	if err != nil {
-		return err
-	}
-	var total int64
-	if err := f.src.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+t.Name+`"`).Scan(&total); err != nil {
-		return err
-	}
-	colNames := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		colNames[i] = c.Name
-	}
-	// Keys this table must keep unique, and the parent keys it provides.
-	uniq := make([]keySet, len(t.Keys))
-	var provides []struct {
-		name string
-		cols []int
-	}
+
+	// The parent keys this table provides, and the keys it must keep unique.
+	var provides []provided
 	for spec := range f.parents {
 		tbl, colsPart, _ := strings.Cut(spec, "(")
 		if tbl != t.Name {
@@ -374,18 +511,18 @@ func (f *forward) copyTable(ctx context.Context, t *Table) error {
 		for c := range strings.SplitSeq(strings.TrimSuffix(colsPart, ")"), ",") {
 			idx = append(idx, t.column(c))
 		}
-		provides = append(provides, struct {
-			name string
-			cols []int
-		}{spec, idx})
+		provides = append(provides, provided{spec, idx})
+	}
+	names := func(cols []int) []string {
+		out := make([]string, len(cols))
+		for i, c := range cols {
+			out[i] = t.Columns[c].Name
+		}
+		return out
 	}
 	if st.done || st.rowsRead > 0 {
 		for _, p := range provides {
-			names := make([]string, len(p.cols))
-			for i, c := range p.cols {
-				names[i] = t.Columns[c].Name
-			}
-			if f.parents[p.name], err = f.loadKeys(ctx, t.Name, names); err != nil {
+			if err := loadKeys(ctx, conn, t.Name, names(p.cols), f.parents[p.name]); err != nil {
 				return err
 			}
 		}
@@ -395,25 +532,71 @@ func (f *forward) copyTable(ctx context.Context, t *Table) error {
 		f.o.Progress.Done(tr)
 		return nil
 	}
+	uniq := make([]keySet, len(t.Keys))
 	for i, k := range t.Keys {
 		uniq[i] = keySet{}
-		if st.rowsRead == 0 {
-			continue // nothing copied yet (BaseItems' seeded placeholder goes)
-		}
-		names := make([]string, len(k))
-		for j, c := range k {
-			names[j] = t.Columns[c].Name
-		}
-		if uniq[i], err = f.loadKeys(ctx, t.Name, names); err != nil {
-			return err
-		}
-	}
-	for _, p := range provides {
-		if f.parents[p.name] == nil {
-			f.parents[p.name] = keySet{}
+		if st.rowsRead > 0 { // nothing copied yet: BaseItems' seeded placeholder goes
+			if err := loadKeys(ctx, conn, t.Name, names(k), uniq[i]); err != nil {
+				return err
+			}
 		}
 	}
 
+	var total int64
+	if err := f.src.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+t.Name+`"`).Scan(&total); err != nil {
+		return err
+	}
+	f.o.Progress.Start(t.Name, total)
+
+	// The reader converts and checks rows while the writer copies the
+	// previous batch: SQLite and PostgreSQL work at the same time.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *batch, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- f.readTable(ctx, t, st.rowsRead, uniq, provides, batches)
+	}()
+	colNames := names(allColumns(t))
+	for b := range batches {
+		if err := f.writeBatch(ctx, &conn, t, colNames, b); err != nil {
+			cancel()
+			for range batches { //nolint:revive // drain so the reader ends
+			}
+			return err
+		}
+		st.rowsRead, st.copied, st.converted, st.rounded = b.rowsRead, st.copied+b.copied, st.converted+b.converted, st.rounded+b.rounded
+		st.rejected += int64(len(b.rejects))
+		f.mu.Lock()
+		f.rep.Rejects = append(f.rep.Rejects, b.rejects...)
+		f.mu.Unlock()
+		f.o.Progress.Advance(t.Name, b.rowsRead)
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	tr.Read, tr.Copied, tr.Converted, tr.Rounded, tr.Rejected = st.rowsRead, st.copied, st.converted, st.rounded, st.rejected
+	tr.Seconds = time.Since(started).Seconds()
+	f.o.Progress.Done(tr)
+	return nil
+}
+
+func allColumns(t *Table) []int {
+	out := make([]int, len(t.Columns))
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// readTable reads a table from offset on, converts and checks each row, and
+// sends the batches; the last one is marked final (and may be empty).
+func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []keySet, provides []provided, out chan<- *batch) error {
+	srcCols, err := sourceColumns(ctx, f.src, t.Name)
+	if err != nil {
+		return err
+	}
 	query, names, err := sourceQuery(t, srcCols)
 	if err != nil {
 		return err
@@ -422,8 +605,7 @@ func (f *forward) copyTable(ctx context.Context, t *Table) error {
 	if err != nil {
 		return err
 	}
-	f.o.Progress.Start(t.Name, total)
-	rows, err := f.src.QueryContext(ctx, query, st.rowsRead)
+	rows, err := f.src.QueryContext(ctx, query, offset)
 	if err != nil {
 		return err
 	}
@@ -433,20 +615,17 @@ func (f *forward) copyTable(ctx context.Context, t *Table) error {
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}
-	var batch [][]any
-	var rejects []Reject
-	var bCopied, bConverted, bRounded int64
-	num := st.rowsRead
+	num := offset
 	var kbuf []byte
-	flush := func(final bool) error {
-		if err := f.writeBatch(ctx, t, colNames, batch, rejects, num, bCopied, bConverted, bRounded, final); err != nil {
-			return err
+	b := &batch{}
+	send := func(final bool) error {
+		b.rowsRead, b.final = num, final
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		st.rowsRead, st.copied, st.converted, st.rounded = num, st.copied+bCopied, st.converted+bConverted, st.rounded+bRounded
-		st.rejected += int64(len(rejects))
-		f.rep.Rejects = append(f.rep.Rejects, rejects...)
-		batch, rejects, bCopied, bConverted, bRounded = batch[:0:0], nil, 0, 0, 0
-		f.o.Progress.Advance(t.Name, num)
+		b = &batch{}
 		return nil
 	}
 	for rows.Next() {
@@ -459,10 +638,12 @@ func (f *forward) copyTable(ctx context.Context, t *Table) error {
 			reason = f.checkRow(t, vals, uniq, &kbuf)
 		}
 		if reason != "" {
-			rejects = append(rejects, Reject{Table: t.Name, Row: num, Reason: reason, Values: []byte(rawJSON(names, raw))})
+			b.rejects = append(b.rejects, Reject{Table: t.Name, Row: num, Reason: reason, Values: []byte(rawJSON(names, raw))})
 			if f.o.Strict && f.o.DryRun {
 				// A strict pre-check needs only to know there is one.
-				f.rep.Rejects = append(f.rep.Rejects, rejects...)
+				f.mu.Lock()
+				f.rep.Rejects = append(f.rep.Rejects, b.rejects...)
+				f.mu.Unlock()
 				return errFoundReject
 			}
 		} else {
@@ -476,17 +657,17 @@ func (f *forward) copyTable(ctx context.Context, t *Table) error {
 					f.parents[p.name][key] = struct{}{}
 				}
 			}
-			batch = append(batch, vals)
-			bCopied++
+			b.rows = append(b.rows, vals)
+			b.copied++
 			if ch&converted != 0 {
-				bConverted++
+				b.converted++
 			}
 			if ch&rounded != 0 {
-				bRounded++
+				b.rounded++
 			}
 		}
-		if len(batch)+len(rejects) >= f.o.BatchSize {
-			if err := flush(false); err != nil {
+		if len(b.rows)+len(b.rejects) >= f.o.BatchSize {
+			if err := send(false); err != nil {
 				return err
 			}
 		}
@@ -494,13 +675,7 @@ func (f *forward) copyTable(ctx context.Context, t *Table) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if err := flush(true); err != nil {
-		return err
-	}
-	tr.Read, tr.Copied, tr.Converted, tr.Rounded, tr.Rejected = st.rowsRead, st.copied, st.converted, st.rounded, st.rejected
-	tr.Seconds = time.Since(started).Seconds()
-	f.o.Progress.Done(tr)
-	return nil
+	return send(true)
 }
 
 // keyOf returns the canonical key of the given columns, and false when one
@@ -557,7 +732,7 @@ func (f *forward) checkRow(t *Table, vals []any, uniq []keySet, buf *[]byte) str
 // table's progress, in one transaction, so an interruption at any moment
 // leaves either the whole batch or none of it. Transient failures (the
 // server restarting, the connection cut) are retried on a new connection.
-func (f *forward) writeBatch(ctx context.Context, t *Table, cols []string, batch [][]any, rejects []Reject, rowsRead, copied, conv, rnd int64, final bool) error {
+func (f *forward) writeBatch(ctx context.Context, conn **pgx.Conn, t *Table, cols []string, b *batch) error {
 	if f.o.DryRun {
 		return nil
 	}
@@ -565,41 +740,43 @@ func (f *forward) writeBatch(ctx context.Context, t *Table, cols []string, batch
 	for attempt := 0; attempt <= 3; attempt++ {
 		if attempt > 0 {
 			f.o.Log.Warn("batch failed, retrying on a new connection", "table", t.Name, "attempt", attempt, "err", err)
-			time.Sleep(time.Duration(attempt*attempt) * 500 * time.Millisecond)
-			cfg := f.conn.Config()
-			f.conn.Close(context.Background())
-			if f.conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+			select {
+			case <-time.After(time.Duration(attempt*attempt) * 500 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			(*conn).Close(context.Background())
+			if *conn, err = f.connect(ctx); err != nil {
 				continue
 			}
 		}
-		err = f.tryBatch(ctx, t, cols, batch, rejects, rowsRead, copied, conv, rnd, final)
-		if err == nil || ctx.Err() != nil || !(database.IsTransient(err) || f.conn.IsClosed()) {
+		err = f.tryBatch(ctx, *conn, t, cols, b)
+		if err == nil || ctx.Err() != nil || !(database.IsTransient(err) || (*conn).IsClosed()) {
 			return err
 		}
 	}
 	return err
 }
 
-func (f *forward) tryBatch(ctx context.Context, t *Table, cols []string, batch [][]any, rejects []Reject, rowsRead, copied, conv, rnd int64, final bool) error {
-	tx, err := f.conn.Begin(ctx)
+func (f *forward) tryBatch(ctx context.Context, conn *pgx.Conn, t *Table, cols []string, b *batch) error {
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
-	st := f.state[t.Name]
-	if t.Name == "BaseItems" && st.rowsRead == 0 {
+	if t.Name == "BaseItems" && f.state[t.Name].rowsRead == 0 {
 		// The schema's migration seeded the placeholder item; the source
 		// has its own, copied with the rest.
 		if _, err := tx.Exec(ctx, `DELETE FROM "BaseItems" WHERE "Id" = '00000000-0000-0000-0000-000000000001'`); err != nil {
 			return err
 		}
 	}
-	if len(batch) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, cols, pgx.CopyFromRows(batch)); err != nil {
+	if len(b.rows) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, cols, pgx.CopyFromRows(b.rows)); err != nil {
 			return err
 		}
 	}
-	for _, r := range rejects {
+	for _, r := range b.rejects {
 		if _, err := tx.Exec(ctx, `INSERT INTO jellyha_import_rejects (table_name, row_number, reason, row_json) VALUES ($1, $2, $3, $4)`,
 			r.Table, r.Row, r.Reason, string(r.Values)); err != nil {
 			return err
@@ -610,7 +787,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (table_name) DO UPDATE SET rows_read = excluded.rows_read, copied = jellyha_import.copied + excluded.copied,
   converted = jellyha_import.converted + excluded.converted, rounded = jellyha_import.rounded + excluded.rounded,
   rejected = jellyha_import.rejected + excluded.rejected, done = excluded.done`,
-		t.Name, f.fp, rowsRead, copied, conv, rnd, int64(len(rejects)), final)
+		t.Name, f.fp, b.rowsRead, b.copied, b.converted, b.rounded, int64(len(b.rejects)), b.final)
 	if err != nil {
 		return err
 	}
@@ -634,12 +811,17 @@ func (f *forward) resetSequences(ctx context.Context) (map[string]int64, error) 
 		}
 		rows.Close()
 	}
+	conn, err := f.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
 	for _, t := range f.tables {
 		if !t.Identity {
 			continue
 		}
 		var next int64
-		err := f.conn.QueryRow(ctx, `SELECT setval(pg_get_serial_sequence('"`+t.Name+`"', 'Id'), GREATEST(COALESCE(MAX("Id"), 0), $1::bigint, 1), GREATEST(COALESCE(MAX("Id"), 0), $1::bigint) > 0) FROM "`+t.Name+`"`, hw[t.Name]).Scan(&next)
+		err := conn.QueryRow(ctx, `SELECT setval(pg_get_serial_sequence('"`+t.Name+`"', 'Id'), GREATEST(COALESCE(MAX("Id"), 0), $1::bigint, 1), GREATEST(COALESCE(MAX("Id"), 0), $1::bigint) > 0) FROM "`+t.Name+`"`, hw[t.Name]).Scan(&next)
 		if err != nil {
 			return nil, fmt.Errorf("reset the %s identity: %w", t.Name, err)
 		}

@@ -450,7 +450,7 @@ type killer struct {
 	killed int
 }
 
-func (k *killer) Start(string, int64) {}
+func (k *killer) Start(string, int64)       {}
 func (k *killer) Done(*migrate.TableReport) {}
 func (k *killer) Advance(table string, n int64) {
 	if k.done || table != k.table {

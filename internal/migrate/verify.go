@@ -109,6 +109,18 @@ func postgresChecksum(ctx context.Context, conn *pgx.Conn, t *Table) (checksum, 
 	return sum, rows.Err()
 }
 
+type checksumResult struct {
+	sum checksum
+	err error
+}
+
+// record stores a comparison's outcome in the table's report.
+func (tr *TableReport) record(src, dst checksum) {
+	match := src == dst
+	tr.SourceRows, tr.TargetRows = src.Rows, dst.Rows
+	tr.SourceChecksum, tr.TargetChecksum, tr.Match = src.String(), dst.String(), &match
+}
+
 // ErrMismatch reports a verification failure.
 var ErrMismatch = errors.New("verification failed")
 
@@ -122,41 +134,60 @@ func (f *forward) verify(ctx context.Context) error {
 		}
 		rejected[r.Table][r.Row] = true
 	}
-	cfg := f.target.PgxConfig()
-	cfg.RuntimeParams["application_name"] = "jellyha-verify"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	defer conn.Close(context.Background())
 	byName := map[string]*TableReport{}
 	for _, tr := range f.rep.Tables {
 		byName[tr.Table] = tr
 	}
+	// Tables are checked two at a time, each with its SQLite and its
+	// PostgreSQL side read concurrently.
+	conns := make([]*pgx.Conn, workers)
+	for i := range conns {
+		cfg := f.target.PgxConfig()
+		cfg.RuntimeParams["application_name"] = "jellyha-verify"
+		c, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		defer c.Close(context.Background())
+		conns[i] = c
+	}
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for i := w; i < len(f.tables); i += workers {
+				t := f.tables[i]
+				src := make(chan checksumResult, 1)
+				go func() {
+					s, err := sqliteChecksum(ctx, f.src, t, rejected[t.Name])
+					src <- checksumResult{s, err}
+				}()
+				dst, err := postgresChecksum(ctx, conns[w], t)
+				s := <-src
+				if err != nil {
+					errs <- fmt.Errorf("verify %s in the target: %w", t.Name, err)
+					return
+				}
+				if s.err != nil {
+					errs <- fmt.Errorf("verify %s in the source: %w", t.Name, s.err)
+					return
+				}
+				byName[t.Name].record(s.sum, dst)
+			}
+			errs <- nil
+		}()
+	}
+	var firstErr error
+	for range workers {
+		if err := <-errs; err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		return firstErr
+	}
 	ok := true
 	for _, t := range f.tables {
-		tr := byName[t.Name]
-		type result struct {
-			sum checksum
-			err error
-		}
-		srcc := make(chan result, 1)
-		go func() {
-			s, err := sqliteChecksum(ctx, f.src, t, rejected[t.Name])
-			srcc <- result{s, err}
-		}()
-		dst, err := postgresChecksum(ctx, conn, t)
-		src := <-srcc
-		if err != nil {
-			return fmt.Errorf("verify %s in the target: %w", t.Name, err)
-		}
-		if src.err != nil {
-			return fmt.Errorf("verify %s in the source: %w", t.Name, src.err)
-		}
-		match := src.sum == dst
-		tr.SourceRows, tr.TargetRows = src.sum.Rows, dst.Rows
-		tr.SourceChecksum, tr.TargetChecksum, tr.Match = src.sum.String(), dst.String(), &match
-		ok = ok && match
+		ok = ok && *byName[t.Name].Match
 	}
 	f.rep.Verified = &ok
 	if !ok {

@@ -1,0 +1,21 @@
+package schema
+
+import "testing"
+
+func TestPostgresSecondaries(t *testing.T) {
+	idx, fks := 0, 0
+	for _, s := range PostgresSecondaries() {
+		if s.Index {
+			idx++
+		} else {
+			fks++
+		}
+		if s.Table == "" || s.Name == "" || s.Create == "" || s.Drop == "" {
+			t.Errorf("incomplete %+v", s)
+		}
+	}
+	// 52 indexes less the 10 unique ones; 25 foreign keys.
+	if idx != 42 || fks != 25 {
+		t.Errorf("%d indexes and %d foreign keys, want 42 and 25", idx, fks)
+	}
+}
