@@ -39,6 +39,7 @@ func init() {
 		"db":      {"database schema: migrate, status, check", runDB},
 		"version": {"print the version", runVersion},
 		"migrate": {"move a jellyfin.db into PostgreSQL, or back", runMigrate},
+		"user":    {"manage users: add, list, disable, enable, reset-password, delete", runUser},
 	}
 }
 
