@@ -95,10 +95,13 @@ func (rt *Router) ensureFirstUser(ctx context.Context) (*media.User, error) {
 		name = "MyJellyfinUser"
 	}
 	u := &media.User{Name: name, IsAdministrator: true, IsHidden: true, EnableAllFolders: true}
-	if err := rt.store.CreateUser(ctx, u); err != nil && media.ErrorCode(err) != media.ECONFLICT {
+	switch err := rt.store.CreateUser(ctx, u); media.ErrorCode(err) {
+	case "":
+		rt.log.Warn("no users, created one", "name", name)
+	case media.ECONFLICT: // another replica created it first
+	default:
 		return nil, err
 	}
-	rt.log.Warn("no users, created one", "name", name)
 	users, err = rt.store.Users(ctx)
 	if err != nil {
 		return nil, err
