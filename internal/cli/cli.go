@@ -40,6 +40,7 @@ func init() {
 		"gendb":   {"generate a realistic Jellyfin database for tests", runGendb},
 		"version": {"print the version", runVersion},
 		"migrate": {"move a jellyfin.db into PostgreSQL, or back", runMigrate},
+		"user":    {"manage users: add, list, disable, enable, reset-password, delete", runUser},
 	}
 }
 

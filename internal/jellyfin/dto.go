@@ -1,0 +1,282 @@
+package jellyfin
+
+import (
+	"crypto/md5" //nolint:gosec // Jellyfin derives session ids with MD5; an identifier, not a secret.
+	"encoding/hex"
+	"net"
+	"net/http"
+	"unicode/utf16"
+
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// UserDto is Jellyfin's user as clients see it. jellyfin-web reads many of
+// the Configuration and Policy flags, so both are always sent in full.
+type UserDto struct {
+	Name                  string
+	ServerID              string `json:"ServerId"`
+	ID                    string `json:"Id"`
+	HasPassword           bool
+	HasConfiguredPassword bool
+	EnableAutoLogin       bool
+	LastLoginDate         *Time `json:",omitempty"`
+	LastActivityDate      *Time `json:",omitempty"`
+	Configuration         UserConfiguration
+	Policy                UserPolicy
+}
+
+// UserConfiguration is a user's display and playback preferences. The store
+// does not read these columns yet, so they are the values Jellyfin (and
+// store.CreateUser) give every new user.
+type UserConfiguration struct {
+	AudioLanguagePreference    string `json:",omitempty"`
+	PlayDefaultAudioTrack      bool
+	SubtitleLanguagePreference string
+	DisplayMissingEpisodes     bool
+	GroupedFolders             []string
+	SubtitleMode               string
+	DisplayCollectionsView     bool
+	EnableLocalPassword        bool
+	OrderedViews               []string
+	LatestItemsExcludes        []string
+	MyMediaExcludes            []string
+	HidePlayedInLatest         bool
+	RememberAudioSelections    bool
+	RememberSubtitleSelections bool
+	EnableNextEpisodeAutoPlay  bool
+}
+
+func defaultUserConfiguration() UserConfiguration {
+	return UserConfiguration{
+		PlayDefaultAudioTrack:      true,
+		GroupedFolders:             []string{},
+		SubtitleMode:               "Default",
+		OrderedViews:               []string{},
+		LatestItemsExcludes:        []string{},
+		MyMediaExcludes:            []string{},
+		HidePlayedInLatest:         true,
+		RememberAudioSelections:    true,
+		RememberSubtitleSelections: true,
+		EnableNextEpisodeAutoPlay:  true,
+	}
+}
+
+// UserPolicy is what a user may do. The booleans come from the user's
+// Permissions rows; a missing row reads as false, as Jellyfin's
+// HasPermission does.
+type UserPolicy struct {
+	IsAdministrator                  bool
+	IsHidden                         bool
+	EnableCollectionManagement       bool
+	EnableSubtitleManagement         bool
+	EnableLyricManagement            bool
+	IsDisabled                       bool
+	BlockedTags                      []string
+	AllowedTags                      []string
+	EnableUserPreferenceAccess       bool
+	AccessSchedules                  []struct{}
+	BlockUnratedItems                []string
+	EnableRemoteControlOfOtherUsers  bool
+	EnableSharedDeviceControl        bool
+	EnableRemoteAccess               bool
+	EnableLiveTvManagement           bool
+	EnableLiveTvAccess               bool
+	EnableMediaPlayback              bool
+	EnableAudioPlaybackTranscoding   bool
+	EnableVideoPlaybackTranscoding   bool
+	EnablePlaybackRemuxing           bool
+	ForceRemoteSourceTranscoding     bool
+	EnableContentDeletion            bool
+	EnableContentDeletionFromFolders []string
+	EnableContentDownloading         bool
+	EnableSyncTranscoding            bool
+	EnableMediaConversion            bool
+	EnabledDevices                   []string
+	EnableAllDevices                 bool
+	EnabledChannels                  []string
+	EnableAllChannels                bool
+	EnabledFolders                   []string
+	EnableAllFolders                 bool
+	InvalidLoginAttemptCount         int
+	LoginAttemptsBeforeLockout       int
+	MaxActiveSessions                int
+	EnablePublicSharing              bool
+	RemoteClientBitrateLimit         int
+	AuthenticationProviderID         string `json:"AuthenticationProviderId"`
+	PasswordResetProviderID          string `json:"PasswordResetProviderId"`
+	SyncPlayAccess                   string
+}
+
+// permissionFlags pairs each policy boolean with its permission kind, for
+// reading a policy out of the Permissions rows and writing one back.
+func (p *UserPolicy) permissionFlags() map[media.PermissionKind]*bool {
+	return map[media.PermissionKind]*bool{
+		media.PermissionIsAdministrator:                 &p.IsAdministrator,
+		media.PermissionIsHidden:                        &p.IsHidden,
+		media.PermissionIsDisabled:                      &p.IsDisabled,
+		media.PermissionEnableSharedDeviceControl:       &p.EnableSharedDeviceControl,
+		media.PermissionEnableRemoteAccess:              &p.EnableRemoteAccess,
+		media.PermissionEnableLiveTvManagement:          &p.EnableLiveTvManagement,
+		media.PermissionEnableLiveTvAccess:              &p.EnableLiveTvAccess,
+		media.PermissionEnableMediaPlayback:             &p.EnableMediaPlayback,
+		media.PermissionEnableAudioPlaybackTranscoding:  &p.EnableAudioPlaybackTranscoding,
+		media.PermissionEnableVideoPlaybackTranscoding:  &p.EnableVideoPlaybackTranscoding,
+		media.PermissionEnableContentDeletion:           &p.EnableContentDeletion,
+		media.PermissionEnableContentDownloading:        &p.EnableContentDownloading,
+		media.PermissionEnableSyncTranscoding:           &p.EnableSyncTranscoding,
+		media.PermissionEnableMediaConversion:           &p.EnableMediaConversion,
+		media.PermissionEnableAllDevices:                &p.EnableAllDevices,
+		media.PermissionEnableAllChannels:               &p.EnableAllChannels,
+		media.PermissionEnableAllFolders:                &p.EnableAllFolders,
+		media.PermissionEnablePublicSharing:             &p.EnablePublicSharing,
+		media.PermissionEnableRemoteControlOfOtherUsers: &p.EnableRemoteControlOfOtherUsers,
+		media.PermissionEnablePlaybackRemuxing:          &p.EnablePlaybackRemuxing,
+		media.PermissionForceRemoteSourceTranscoding:    &p.ForceRemoteSourceTranscoding,
+		media.PermissionEnableCollectionManagement:      &p.EnableCollectionManagement,
+		media.PermissionEnableSubtitleManagement:        &p.EnableSubtitleManagement,
+		media.PermissionEnableLyricManagement:           &p.EnableLyricManagement,
+	}
+}
+
+func (rt *Router) userDto(u *media.User, perms map[media.PermissionKind]bool) *UserDto {
+	folders := make([]string, len(u.EnabledFolders))
+	for i, id := range u.EnabledFolders {
+		folders[i] = id.String()
+	}
+	lockout := -1
+	if u.LoginAttemptsBeforeLockout != nil {
+		lockout = *u.LoginAttemptsBeforeLockout
+	}
+	policy := UserPolicy{
+		BlockedTags:                      []string{},
+		AllowedTags:                      []string{},
+		EnableUserPreferenceAccess:       true,
+		AccessSchedules:                  []struct{}{},
+		BlockUnratedItems:                []string{},
+		EnableContentDeletionFromFolders: []string{},
+		EnabledDevices:                   []string{},
+		EnabledChannels:                  []string{},
+		EnabledFolders:                   folders,
+		InvalidLoginAttemptCount:         u.InvalidLoginAttemptCount,
+		LoginAttemptsBeforeLockout:       lockout,
+		AuthenticationProviderID:         media.DefaultAuthenticationProviderID,
+		PasswordResetProviderID:          media.DefaultPasswordResetProviderID,
+		SyncPlayAccess:                   "CreateAndJoinGroups",
+	}
+	for kind, flag := range policy.permissionFlags() {
+		*flag = perms[kind]
+	}
+	// These four come from the same rows through media.User, which the
+	// server acts on; keep the DTO consistent with what is enforced.
+	policy.IsAdministrator, policy.IsHidden, policy.IsDisabled, policy.EnableAllFolders =
+		u.IsAdministrator, u.IsHidden, u.IsDisabled, u.EnableAllFolders
+	has := u.PasswordHash != ""
+	return &UserDto{
+		Name:                  u.Name,
+		ServerID:              rt.serverID.String(),
+		ID:                    u.ID.String(),
+		HasPassword:           has,
+		HasConfiguredPassword: has,
+		LastLoginDate:         timePtr(u.LastLoginDate),
+		LastActivityDate:      timePtr(u.LastActivityDate),
+		Configuration:         defaultUserConfiguration(),
+		Policy:                policy,
+	}
+}
+
+// AuthenticationResult answers a login.
+type AuthenticationResult struct {
+	User        *UserDto
+	SessionInfo *SessionInfo
+	AccessToken string
+	ServerID    string `json:"ServerId"`
+}
+
+// SessionInfo is Jellyfin's SessionInfoDto for a session just opened:
+// nothing playing, no capabilities reported yet.
+type SessionInfo struct {
+	PlayState                PlayState
+	AdditionalUsers          []struct{}
+	Capabilities             ClientCapabilities
+	RemoteEndPoint           string
+	PlayableMediaTypes       []string
+	ID                       string `json:"Id"`
+	UserID                   string `json:"UserId"`
+	UserName                 string
+	Client                   string
+	LastActivityDate         Time
+	LastPlaybackCheckIn      Time
+	DeviceName               string
+	DeviceID                 string `json:"DeviceId"`
+	ApplicationVersion       string
+	IsActive                 bool
+	SupportsMediaControl     bool
+	SupportsRemoteControl    bool
+	NowPlayingQueue          []struct{}
+	NowPlayingQueueFullItems []struct{}
+	HasCustomDeviceName      bool
+	ServerID                 string `json:"ServerId"`
+	SupportedCommands        []string
+}
+
+// PlayState is an idle player's state.
+type PlayState struct {
+	CanSeek       bool
+	IsPaused      bool
+	IsMuted       bool
+	RepeatMode    string
+	PlaybackOrder string
+}
+
+// ClientCapabilities is what a client declared; nothing until it posts
+// /Sessions/Capabilities.
+type ClientCapabilities struct {
+	PlayableMediaTypes           []string
+	SupportedCommands            []string
+	SupportsMediaControl         bool
+	SupportsPersistentIdentifier bool
+}
+
+func (rt *Router) sessionInfo(r *http.Request, u *media.User, d *media.Device) *SessionInfo {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return &SessionInfo{
+		PlayState:                PlayState{RepeatMode: "RepeatNone", PlaybackOrder: "Default"},
+		AdditionalUsers:          []struct{}{},
+		Capabilities:             ClientCapabilities{PlayableMediaTypes: []string{}, SupportedCommands: []string{}, SupportsPersistentIdentifier: true},
+		RemoteEndPoint:           host,
+		PlayableMediaTypes:       []string{},
+		ID:                       sessionID(d.AppName, d.DeviceID),
+		UserID:                   u.ID.String(),
+		UserName:                 u.Name,
+		Client:                   d.AppName,
+		LastActivityDate:         Time{d.DateLastActivity},
+		DeviceName:               d.DeviceName,
+		DeviceID:                 d.DeviceID,
+		ApplicationVersion:       d.AppVersion,
+		IsActive:                 true,
+		NowPlayingQueue:          []struct{}{},
+		NowPlayingQueueFullItems: []struct{}{},
+		ServerID:                 rt.serverID.String(),
+		SupportedCommands:        []string{},
+	}
+}
+
+// sessionID is Jellyfin's session id: the MD5 of the client name and device
+// id as UTF-16 (.NET's Encoding.Unicode), read as a .NET Guid, whose first
+// three fields are little-endian, and written in "N" form. Deriving it
+// rather than storing it lets every replica name a session alike.
+func sessionID(appName, deviceID string) string {
+	units := utf16.Encode([]rune(appName + deviceID))
+	b := make([]byte, 2*len(units))
+	for i, u := range units {
+		b[2*i], b[2*i+1] = byte(u), byte(u>>8)
+	}
+	sum := md5.Sum(b) //nolint:gosec // see the import
+	sum[0], sum[1], sum[2], sum[3] = sum[3], sum[2], sum[1], sum[0]
+	sum[4], sum[5] = sum[5], sum[4]
+	sum[6], sum[7] = sum[7], sum[6]
+	return hex.EncodeToString(sum[:])
+}

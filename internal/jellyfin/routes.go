@@ -1,0 +1,56 @@
+package jellyfin
+
+// route is one endpoint: ServeMux's method and Go 1.22 pattern, its handler
+// and who may call it. The table is the one list of what the API serves:
+// routes are registered from it, the path normaliser is built from it, and
+// the permission test walks it, so a new route is covered by all three.
+type route struct {
+	method  string
+	pattern string
+	handler handlerFunc
+	access  access
+}
+
+func (rt *Router) table() []route {
+	return []route{
+		// Orchestrators' probes (not Jellyfin's, but Jellyfin answers them too).
+		{"GET", "/health", rt.health, accessPublic},
+		{"GET", "/health/live", rt.live, accessPublic},
+		{"GET", "/health/ready", rt.health, accessPublic},
+
+		// §3.1 discovery, every client's first calls.
+		{"GET", "/System/Info/Public", rt.publicInfo, accessPublic},
+		{"GET", "/System/Ping", rt.ping, accessPublic},
+		{"POST", "/System/Ping", rt.ping, accessPublic},
+		{"GET", "/System/Info", rt.systemInfo, accessUser},
+		{"GET", "/Users/Public", rt.publicUsers, accessPublic},
+
+		// §3.3 the startup wizard.
+		{"GET", "/Startup/Configuration", rt.getStartupConfiguration, accessSetup},
+		{"POST", "/Startup/Configuration", rt.setStartupConfiguration, accessSetup},
+		{"GET", "/Startup/User", rt.getStartupUser, accessSetup},
+		{"GET", "/Startup/FirstUser", rt.getStartupUser, accessSetup},
+		{"POST", "/Startup/User", rt.setStartupUser, accessSetup},
+		{"POST", "/Startup/RemoteAccess", rt.setStartupRemoteAccess, accessSetup},
+		{"POST", "/Startup/Complete", rt.completeStartup, accessSetup},
+
+		// §3.2 login and sessions.
+		{"POST", "/Users/AuthenticateByName", rt.authenticateByName, accessPublic},
+		{"POST", "/Sessions/Logout", rt.logout, accessUser},
+
+		// §3.12 users.
+		{"GET", "/Users", rt.listUsers, accessAdmin},
+		{"GET", "/Users/Me", rt.me, accessUser},
+		{"POST", "/Users/New", rt.createUser, accessAdmin},
+		{"GET", "/Users/{userId}", rt.getUser, accessSelf},
+		{"POST", "/Users/{userId}", rt.updateUser, accessSelf},
+		{"DELETE", "/Users/{userId}", rt.deleteUser, accessAdmin},
+		{"POST", "/Users/{userId}/Password", rt.updatePassword, accessSelf},
+		{"POST", "/Users/{userId}/Policy", rt.updatePolicy, accessAdmin},
+
+		// §3.12 API keys.
+		{"GET", "/Auth/Keys", rt.listAPIKeys, accessAdmin},
+		{"POST", "/Auth/Keys", rt.createAPIKey, accessAdmin},
+		{"DELETE", "/Auth/Keys/{key}", rt.deleteAPIKey, accessAdmin},
+	}
+}
