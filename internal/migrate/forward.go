@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -227,6 +228,11 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	if diffs := schema.Diff(meta, live); len(diffs) > 0 {
 		return rep, fmt.Errorf("target schema differs after the copy: %s", strings.Join(diffs, "; "))
 	}
+	// The users came with their setup done: no startup wizard for anyone.
+	if _, err := target.Write.ExecContext(ctx, `INSERT INTO jellyha_settings (key, value)
+SELECT 'StartupWizardCompleted', 'true' WHERE EXISTS (SELECT 1 FROM "Users") ON CONFLICT (key) DO NOTHING`); err != nil {
+		return rep, err
+	}
 	t0 = time.Now()
 	if rep.Sequences, err = f.resetSequences(ctx); err != nil {
 		return rep, err
@@ -429,6 +435,17 @@ func (f *forward) copyAll(ctx context.Context) error {
 			cancel()
 		}
 	}
+	// Tables finish in any order; the report lists rejects in table order.
+	order := map[string]int{}
+	for i, t := range f.tables {
+		order[t.Name] = i
+	}
+	slices.SortStableFunc(f.rep.Rejects, func(a, b Reject) int {
+		if a.Table != b.Table {
+			return order[a.Table] - order[b.Table]
+		}
+		return int(a.Row - b.Row)
+	})
 	return firstErr
 }
 
