@@ -31,7 +31,7 @@ holds items or users. It prints the rows per table and the time taken.
 
 Flags:`
 
-func runGendb(ctx context.Context, e *env, args []string) error {
+func runGendb(ctx context.Context, e *env, args []string) (err error) {
 	fs := flagSet(e, "gendb", gendbSynopsis)
 	var f config.Flags
 	f.Register(fs)
@@ -72,6 +72,15 @@ func runGendb(ctx context.Context, e *env, args []string) error {
 		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("gendb: %s already exists; it was left untouched (gendb only creates new databases)", path)
 		}
+		// A generation cut short leaves a useless file: remove what this
+		// command created.
+		defer func() {
+			if err != nil {
+				for _, suffix := range []string{"", "-wal", "-shm"} {
+					_ = os.Remove(path + suffix)
+				}
+			}
+		}()
 	}
 	start := time.Now()
 	db, err := p.Open(ctx)

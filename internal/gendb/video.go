@@ -200,7 +200,7 @@ func aspect(r resolution) string {
 // chapter images, and Jellyfin stores DateTime.MinValue for them, which
 // becomes 0001-01-01 05:51:00 through its UTC conversion.
 func (g *gen) chapters(id media.ID, runtime time.Duration) {
-	every := time.Duration(3+g.r.IntN(8)) * time.Minute
+	every := time.Duration(5+g.r.IntN(6)) * time.Minute
 	withImages := g.chance(0.4)
 	imageDate := g.ago(year)
 	n := 0
