@@ -10,6 +10,7 @@ import (
 	"github.com/jellyha/jellyha/internal/config"
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/gendb"
+	"github.com/jellyha/jellyha/internal/schema"
 	"github.com/jellyha/jellyha/internal/store"
 )
 
@@ -38,6 +39,7 @@ func runGendb(ctx context.Context, e *env, args []string) (err error) {
 	size := fs.String("size", "tiny", "library size: tiny, moderate or large")
 	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same database")
 	out := fs.String("out", "", "SQLite file to create (instead of the configured database)")
+	dirty := fs.Bool("dirty", false, "also plant every kind of value SQLite lets through and PostgreSQL refuses (SQLite only; see docs/MIGRATE.md)")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -97,6 +99,19 @@ func runGendb(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "generated:  %s library, seed %d\n\n", sz, *seed)
+	if *dirty {
+		if db.Engine != schema.SQLite {
+			return fmt.Errorf("--dirty plants values only SQLite accepts; use an SQLite target")
+		}
+		planted, err := gendb.Dirty(ctx, db.Write)
+		if err != nil {
+			return err
+		}
+		for _, p := range planted {
+			fmt.Fprintf(e.stdout, "  planted %-22s %-46s expect %s\n", p.Table, p.What, p.Outcome)
+		}
+		fmt.Fprintln(e.stdout)
+	}
 	for _, t := range st.Tables() {
 		fmt.Fprintf(e.stdout, "  %-30s %10d\n", t, st.Rows[t])
 	}

@@ -141,11 +141,10 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	if !o.DryRun && !o.VerifyOnly {
-		if _, err = target.Migrate(ctx); err == nil {
-			if meta, err = schema.Inspect(ctx, target.Read, schema.PostgreSQL); err == nil {
-				f.tables, err = Tables(meta)
-			}
-		}
+		// The tables, keys and checks come from the expected schema (meta),
+		// never from the live one, which an interrupted run may have left
+		// without its foreign keys.
+		_, err = target.Migrate(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("target schema: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -443,6 +444,7 @@ func TestVerifyOnlyFindsTampering(t *testing.T) {
 // killer terminates the migrator's PostgreSQL connection once, as a server
 // restart or a cut network would, when the copy reaches a given table.
 type killer struct {
+	mu     sync.Mutex
 	t      *testing.T
 	admin  string
 	table  string
@@ -453,6 +455,8 @@ type killer struct {
 func (k *killer) Start(string, int64)       {}
 func (k *killer) Done(*migrate.TableReport) {}
 func (k *killer) Advance(table string, n int64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if k.done || table != k.table {
 		return
 	}
@@ -477,8 +481,9 @@ func TestConnectionCutMidCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.killed != 1 {
-		t.Fatalf("terminated %d connections, want 1", k.killed)
+	// Two tables copy at once, so one or two connections are cut.
+	if k.killed < 1 {
+		t.Fatalf("terminated %d connections, want at least 1", k.killed)
 	}
 	if !*rep.Verified {
 		t.Error("not verified after the connection was cut")
