@@ -309,15 +309,20 @@ WHERE type = 'index' AND sql IS NOT NULL AND tbl_name NOT LIKE 'jellyha%' AND tb
 		return nil, fmt.Errorf("gendb: %w", err)
 	}
 	var names, ddl []string
-	for rows.Next() {
-		var n, q string
-		if err := rows.Scan(&n, &q); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("gendb: %w", err)
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			var n, q string
+			if err := rows.Scan(&n, &q); err != nil {
+				return err
+			}
+			names, ddl = append(names, n), append(ddl, q)
 		}
-		names, ddl = append(names, n), append(ddl, q)
+		return rows.Err()
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("gendb: %w", err)
 	}
-	rows.Close()
 	for _, n := range names {
 		if _, err := s.DB().Write.ExecContext(ctx, `DROP INDEX "`+n+`"`); err != nil {
 			return nil, fmt.Errorf("gendb: %w", err)

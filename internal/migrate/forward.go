@@ -767,7 +767,7 @@ func (f *forward) writeBatch(ctx context.Context, conn **pgx.Conn, t *Table, col
 			}
 		}
 		err = f.tryBatch(ctx, *conn, t, cols, b)
-		if err == nil || ctx.Err() != nil || !(database.IsTransient(err) || (*conn).IsClosed()) {
+		if err == nil || ctx.Err() != nil || (!database.IsTransient(err) && !(*conn).IsClosed()) {
 			return err
 		}
 	}
@@ -815,17 +815,9 @@ ON CONFLICT (table_name) DO UPDATE SET rows_read = excluded.rows_read, copied = 
 // gets a fresh id, as it would have in Jellyfin.
 func (f *forward) resetSequences(ctx context.Context) (map[string]int64, error) {
 	seqs := map[string]int64{}
-	hw := map[string]int64{}
-	rows, err := f.src.QueryContext(ctx, `SELECT name, seq FROM sqlite_sequence`)
-	if err == nil {
-		for rows.Next() {
-			var n string
-			var s int64
-			if rows.Scan(&n, &s) == nil {
-				hw[n] = s
-			}
-		}
-		rows.Close()
+	hw, err := highWaterMarks(ctx, f.src)
+	if err != nil {
+		return nil, err
 	}
 	conn, err := f.connect(ctx)
 	if err != nil {
@@ -844,6 +836,30 @@ func (f *forward) resetSequences(ctx context.Context) (map[string]int64, error) 
 		seqs[t.Name] = next
 	}
 	return seqs, nil
+}
+
+// highWaterMarks reads SQLite's AUTOINCREMENT counters: ids once handed out
+// and deleted since must not be handed out again.
+func highWaterMarks(ctx context.Context, src *sql.DB) (map[string]int64, error) {
+	hw := map[string]int64{}
+	var exists int
+	if err := src.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_sequence'`).Scan(&exists); err != nil || exists == 0 {
+		return hw, err
+	}
+	rows, err := src.QueryContext(ctx, `SELECT name, seq FROM sqlite_sequence`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		var s int64
+		if err := rows.Scan(&n, &s); err != nil {
+			return nil, err
+		}
+		hw[n] = s
+	}
+	return hw, rows.Err()
 }
 
 // loadRejects reads the rejects an earlier run recorded in the target.

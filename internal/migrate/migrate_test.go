@@ -528,7 +528,7 @@ func TestResumeAfterKill(t *testing.T) {
 			args[len(args)-3] = filepath.Join(t.TempDir(), "b2")
 			out, err := exec.Command(bin, append(args, "--report", report)...).CombinedOutput()
 			var exit *exec.ExitError
-			if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 3) {
+			if err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 3) {
 				t.Fatalf("re-run: %v\n%s", err, out)
 			}
 			if !strings.Contains(string(out), "verified: every table's row count and checksum match") {

@@ -9,19 +9,11 @@ import (
 	"strings"
 )
 
-// srcRow is one source row after conversion and the checks.
-type srcRow struct {
-	num    int64 // 1-based position in the table's stable source order
-	vals   []any // converted, in target column order
-	ch     change
-	reject string
-	raw    []any // as read, for the rejects file
-}
-
-// sourceOrder is the ORDER BY that makes a table's rows come in the same
-// order on every read of the same content: its primary key, and for
-// BaseItems parents before children (depth in the ParentId tree first), so
-// that the self-referencing foreign key holds batch by batch.
+// sourceQuery returns the query that reads a table's rows in the same order
+// on every read of the same content (so a resumed run can skip what it
+// copied): by primary key, and for BaseItems parents before children (depth
+// in the ParentId tree first), so that its self-referencing foreign key holds
+// batch by batch. It also returns the source columns it selects.
 func sourceQuery(t *Table, srcCols map[string]bool) (string, []string, error) {
 	var sel []string
 	var names []string
@@ -111,7 +103,8 @@ func newRowConverter(t *Table, names []string) (*rowConverter, error) {
 				rc.userNamePos = j
 			}
 		}
-		if rc.srcPos[i] < 0 && !(t.Name == "Users" && c.Name == "NormalizedUsername") {
+		computed := t.Name == "Users" && c.Name == "NormalizedUsername"
+		if rc.srcPos[i] < 0 && !computed {
 			return nil, fmt.Errorf("source table %s lacks column %s", t.Name, c.Name)
 		}
 	}

@@ -177,7 +177,7 @@ func copyToSQLite(ctx context.Context, conn *pgx.Conn, db *sql.DB, t *Table, pro
 	if err != nil {
 		return nil, err
 	}
-	defer stmt.Close()
+	defer func() { _ = stmt.Close() }()
 	out := make([]any, len(t.Columns))
 	for rows.Next() {
 		vals, err := rows.Values()

@@ -114,7 +114,7 @@ func backup(ctx context.Context, source, dest string) error {
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
-		os.Remove(dest)
+		_ = os.Remove(dest)
 		return fmt.Errorf("back up %s to %s: %w", source, dest, err)
 	}
 	return nil
