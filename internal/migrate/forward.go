@@ -37,7 +37,7 @@ type Options struct {
 }
 
 // DefaultBatchSize balances commit overhead against work redone on resume.
-const DefaultBatchSize = 50000
+const DefaultBatchSize = 10000
 
 var errFoundReject = errors.New("found a row to reject")
 
@@ -65,9 +65,13 @@ type forward struct {
 	rep    *Report
 	src    *sql.DB // the backup (or, for a dry run, the source), read-only
 	target *database.DB
-	mu     sync.Mutex // guards rep.Rejects while tables copy in parallel
-	fp     string
-	tables []*Table
+	mu     sync.Mutex // guards rep.Rejects and sourceSums while tables copy in parallel
+	// sourceSums are the source checksums of tables copied in one go.
+	sourceSums map[string]checksum
+	// rowCounts are the source tables' sizes, to start the largest first.
+	rowCounts map[string]int64
+	fp        string
+	tables    []*Table
 	// parents: "Table(col,...)" -> keys present in the target.
 	parents map[string]keySet
 	state   map[string]*importState
@@ -111,7 +115,8 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	defer target.Close()
 	phase("check", t0)
 
-	f := &forward{o: o, rep: rep, target: target, fp: fp, parents: map[string]keySet{}, state: map[string]*importState{}}
+	f := &forward{o: o, rep: rep, target: target, fp: fp, parents: map[string]keySet{}, state: map[string]*importState{},
+		sourceSums: map[string]checksum{}, rowCounts: map[string]int64{}}
 	t0 = time.Now()
 	meta, err := schema.ExpectedPostgres(ctx, target.Write)
 	if err != nil {
@@ -128,7 +133,8 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 		dry := &forward{o: f.o, target: f.target, fp: f.fp, tables: f.tables, src: src,
-			rep: &Report{}, parents: map[string]keySet{}, state: map[string]*importState{}}
+			rep: &Report{}, parents: map[string]keySet{}, state: map[string]*importState{},
+			sourceSums: map[string]checksum{}, rowCounts: map[string]int64{}}
 		dry.o.DryRun = true
 		err = dry.copyAll(ctx)
 		src.Close()
@@ -214,10 +220,11 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 		phase("total", start)
 		return rep, rejectedErr(rep)
 	}
+	phase("copy", t0)
+	t0 = time.Now()
 	if err := f.secondaries(ctx, true); err != nil {
 		return rep, err
 	}
-	phase("copy", t0)
 	// Dropping and recreating indexes and keys must leave the schema exactly
 	// as the migrations made it: prove it.
 	live, err := schema.Inspect(ctx, target.Read, schema.PostgreSQL)
@@ -227,6 +234,7 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	if diffs := schema.Diff(meta, live); len(diffs) > 0 {
 		return rep, fmt.Errorf("target schema differs after the copy: %s", strings.Join(diffs, "; "))
 	}
+	phase("indexes", t0)
 	// The users came with their setup done: no startup wizard for anyone.
 	if _, err := target.Write.ExecContext(ctx, `INSERT INTO jellyha_settings (key, value)
 SELECT 'StartupWizardCompleted', 'true' WHERE EXISTS (SELECT 1 FROM "Users") ON CONFLICT (key) DO NOTHING`); err != nil {
@@ -402,10 +410,26 @@ func (f *forward) copyAll(ctx context.Context) error {
 		}
 		return true
 	}
+	// Longest first: among the tables whose parents are done, start the
+	// largest, so the big ones are not left for the end with one worker idle.
+	for _, t := range f.tables {
+		var n int64
+		if err := f.src.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+t.Name+`"`).Scan(&n); err != nil {
+			return err
+		}
+		f.rowCounts[t.Name] = n
+	}
+	bySize := make([]int, len(f.tables))
+	for i := range bySize {
+		bySize[i] = i
+	}
+	slices.SortStableFunc(bySize, func(a, b int) int {
+		return int(f.rowCounts[f.tables[b].Name] - f.rowCounts[f.tables[a].Name])
+	})
 	active, finished := 0, 0
 	var firstErr error
 	for finished < len(f.tables) {
-		for i := range f.tables {
+		for _, i := range bySize {
 			if active >= workers || firstErr != nil {
 				break
 			}
@@ -558,11 +582,7 @@ func (f *forward) copyTable(ctx context.Context, t *Table, tr *TableReport) erro
 		}
 	}
 
-	var total int64
-	if err := f.src.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+t.Name+`"`).Scan(&total); err != nil {
-		return err
-	}
-	f.o.Progress.Start(t.Name, total)
+	f.o.Progress.Start(t.Name, f.rowCounts[t.Name])
 
 	// The reader converts and checks rows while the writer copies the
 	// previous batch: SQLite and PostgreSQL work at the same time.
@@ -572,7 +592,20 @@ func (f *forward) copyTable(ctx context.Context, t *Table, tr *TableReport) erro
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		readErr <- f.readTable(ctx, t, st.rowsRead, uniq, provides, batches)
+		// A table copied in one go has its source checksum computed from
+		// the rows as they are read and converted, before they enter the
+		// COPY; a resumed one is re-read in full at verification.
+		var sum *checksum
+		if st.rowsRead == 0 {
+			sum = &checksum{}
+		}
+		err := f.readTable(ctx, t, st.rowsRead, uniq, provides, batches, sum)
+		if err == nil && sum != nil {
+			f.mu.Lock()
+			f.sourceSums[t.Name] = *sum
+			f.mu.Unlock()
+		}
+		readErr <- err
 	}()
 	colNames := names(allColumns(t))
 	for b := range batches {
@@ -608,7 +641,8 @@ func allColumns(t *Table) []int {
 
 // readTable reads a table from offset on, converts and checks each row, and
 // sends the batches; the last one is marked final (and may be empty).
-func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []keySet, provides []provided, out chan<- *batch) error {
+func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []keySet, provides []provided, out chan<- *batch, sum *checksum) error {
+	var sumBuf []byte
 	srcCols, err := sourceColumns(ctx, f.src, t.Name)
 	if err != nil {
 		return err
@@ -621,7 +655,7 @@ func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []
 	if err != nil {
 		return err
 	}
-	rows, err := f.src.QueryContext(ctx, query, offset)
+	rows, err := querySource(ctx, f.src, t, query, offset)
 	if err != nil {
 		return err
 	}
@@ -674,6 +708,9 @@ func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []
 				}
 			}
 			b.rows = append(b.rows, vals)
+			if sum != nil {
+				sum.add(&sumBuf, vals)
+			}
 			b.copied++
 			if ch&converted != 0 {
 				b.converted++

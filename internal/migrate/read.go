@@ -34,16 +34,63 @@ func sourceQuery(t *Table, srcCols map[string]bool) (string, []string, error) {
 	}
 	q := `SELECT ` + strings.Join(sel, ", ") + ` FROM "` + t.Name + `" b`
 	if t.Name == "BaseItems" {
-		q = `WITH RECURSIVE tree(id, depth) AS (
-  SELECT "Id", 0 FROM "BaseItems" WHERE "ParentId" IS NULL OR "ParentId" NOT IN (SELECT "Id" FROM "BaseItems")
-  UNION ALL
-  SELECT c."Id", tree.depth + 1 FROM "BaseItems" c JOIN tree ON c."ParentId" = tree.id
-), depths AS (SELECT id, MIN(depth) AS depth FROM tree GROUP BY id)
-` + q + ` LEFT JOIN depths d ON d.id = b."Id" ORDER BY COALESCE(d.depth, 1000000000), ` + strings.Join(pk, ", ")
+		q += ` LEFT JOIN temp.jellyha_depth d ON d.id = b."Id" ORDER BY COALESCE(d.depth, 1000000000), ` + strings.Join(pk, ", ")
 	} else {
 		q += ` ORDER BY ` + strings.Join(pk, ", ")
 	}
 	return q + ` LIMIT -1 OFFSET ?`, names, nil
+}
+
+// depthSetup computes, on the connection that then reads BaseItems, each
+// item's depth in the ParentId tree into an indexed temporary table (joining
+// the recursive query's result directly would compare every item with every
+// other). Items in no tree (a missing parent, a cycle) come last, where the
+// foreign-key check rejects them.
+var depthSetup = []string{
+	`DROP TABLE IF EXISTS temp.jellyha_depth`,
+	`CREATE TEMP TABLE jellyha_depth (id TEXT NOT NULL PRIMARY KEY, depth INTEGER NOT NULL) WITHOUT ROWID`,
+	`INSERT INTO temp.jellyha_depth
+WITH RECURSIVE tree(id, depth) AS (
+  SELECT "Id", 0 FROM "BaseItems" WHERE "ParentId" IS NULL OR "ParentId" NOT IN (SELECT "Id" FROM "BaseItems")
+  UNION ALL
+  SELECT c."Id", tree.depth + 1 FROM "BaseItems" c JOIN tree ON c."ParentId" = tree.id
+)
+SELECT id, MIN(depth) FROM tree GROUP BY id`,
+}
+
+// querySource runs a table's source query on a connection of its own (the
+// BaseItems order needs a temporary table there); closing the rows returned
+// releases the connection.
+func querySource(ctx context.Context, db *sql.DB, t *Table, query string, offset int64) (*sourceRows, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t.Name == "BaseItems" {
+		for _, stmt := range depthSetup {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("order BaseItems by depth: %w", err)
+			}
+		}
+	}
+	rows, err := conn.QueryContext(ctx, query, offset)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &sourceRows{Rows: rows, conn: conn}, nil
+}
+
+type sourceRows struct {
+	*sql.Rows
+	conn *sql.Conn
+}
+
+func (r *sourceRows) Close() error {
+	err := r.Rows.Close()
+	r.conn.Close()
+	return err
 }
 
 // sourceColumns lists the columns a source table has.

@@ -79,7 +79,7 @@ func (r *Report) Print(w io.Writer) {
 	tot := r.Totals()
 	fmt.Fprintf(w, "%-30s %10d %10d %10d %9d %9d\n", "total", tot.Read, tot.Copied, tot.Converted, tot.Rounded, tot.Rejected)
 	var phases []string
-	for _, p := range []string{"check", "backup", "schema", "copy", "sequences", "verify", "total"} {
+	for _, p := range []string{"check", "backup", "schema", "copy", "indexes", "sequences", "verify", "total"} {
 		if s, ok := r.Phases[p]; ok {
 			phases = append(phases, fmt.Sprintf("%s %.2fs", p, s))
 		}

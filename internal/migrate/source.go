@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 
+	"modernc.org/sqlite"
+
 	"github.com/jellyha/jellyha/internal/schema"
 )
 
@@ -102,8 +104,10 @@ func fingerprint(path string) (string, error) {
 	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
 }
 
-// backup writes a consistent copy of the source, WAL contents included, with
-// SQLite's VACUUM INTO through a read-only connection.
+// backup writes a consistent copy of the source, WAL contents included,
+// with SQLite's online backup API through a read-only connection: page by
+// page, under one read transaction, so a writer that started meanwhile could
+// not tear it.
 func backup(ctx context.Context, source, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup %s exists already; name another with --backup", dest)
@@ -113,7 +117,29 @@ func backup(ctx context.Context, source, dest string) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		b, ok := dc.(interface {
+			NewBackup(string) (*sqlite.Backup, error)
+		})
+		if !ok {
+			return fmt.Errorf("the SQLite driver offers no backup API")
+		}
+		bk, err := b.NewBackup(dest)
+		if err != nil {
+			return err
+		}
+		if _, err := bk.Step(-1); err != nil {
+			_ = bk.Finish()
+			return err
+		}
+		return bk.Finish()
+	})
+	if err != nil {
 		_ = os.Remove(dest)
 		return fmt.Errorf("back up %s to %s: %w", source, dest, err)
 	}

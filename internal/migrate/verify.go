@@ -53,7 +53,7 @@ func sqliteChecksum(ctx context.Context, db *sql.DB, t *Table, rejected map[int6
 	if err != nil {
 		return sum, err
 	}
-	rows, err := db.QueryContext(ctx, query, 0)
+	rows, err := querySource(ctx, db, t, query, 0)
 	if err != nil {
 		return sum, err
 	}
@@ -157,10 +157,14 @@ func (f *forward) verify(ctx context.Context) error {
 			for i := w; i < len(f.tables); i += workers {
 				t := f.tables[i]
 				src := make(chan checksumResult, 1)
-				go func() {
-					s, err := sqliteChecksum(ctx, f.src, t, rejected[t.Name])
-					src <- checksumResult{s, err}
-				}()
+				if sum, ok := f.sourceSums[t.Name]; ok {
+					src <- checksumResult{sum, nil}
+				} else {
+					go func() {
+						s, err := sqliteChecksum(ctx, f.src, t, rejected[t.Name])
+						src <- checksumResult{s, err}
+					}()
+				}
 				dst, err := postgresChecksum(ctx, conns[w], t)
 				s := <-src
 				if err != nil {
