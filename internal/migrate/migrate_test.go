@@ -393,6 +393,45 @@ func TestSourceInUse(t *testing.T) {
 	}
 }
 
+// TestWALContentsCopied: rows a killed Jellyfin left in the WAL, not yet
+// checkpointed into the database file, are migrated too.
+func TestWALContentsCopied(t *testing.T) {
+	ctx := context.Background()
+	src, _ := generated(t, false)
+	cmd := exec.Command(os.Args[0], "-test.run=TestHoldDatabaseOpen")
+	cmd.Env = append(os.Environ(), "JELLYHA_HOLD_DB="+src, "JELLYHA_HOLD_WRITE=1")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "holding") {
+		t.Fatalf("child: %q %v", line, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if fi, err := os.Stat(src + "-wal"); err != nil || fi.Size() == 0 {
+		t.Fatalf("no WAL content left behind: %v", err)
+	}
+	before := hashFile(t, src)
+	pg := testdb.NewPostgres(t)
+	if _, err := migrate.ToPostgres(ctx, migrate.Options{Source: src, Target: pg}); err != nil {
+		t.Fatal(err)
+	}
+	if hashFile(t, src) != before {
+		t.Error("the source changed")
+	}
+	conn, err := pgx.Connect(ctx, pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	conn.QueryRow(ctx, `SELECT COUNT(*) FROM "ApiKeys" WHERE "Name" = 'only in the WAL'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("the row in the WAL was not copied (%d)", n)
+	}
+}
+
 // TestHoldDatabaseOpen is the child of TestSourceInUse: it keeps a database
 // open in WAL mode, as Jellyfin does, until killed.
 func TestHoldDatabaseOpen(t *testing.T) {
@@ -408,6 +447,16 @@ func TestHoldDatabaseOpen(t *testing.T) {
 	var n int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM "Users"`).Scan(&n); err != nil {
 		t.Fatal(err)
+	}
+	if os.Getenv("JELLYHA_HOLD_WRITE") != "" {
+		// Write an API key that stays in the WAL: no checkpoint, and the
+		// process is killed rather than closed.
+		if _, err := db.Exec(`PRAGMA wal_autocheckpoint = 0`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO "ApiKeys" ("DateCreated", "DateLastActivity", "Name", "AccessToken") VALUES ('2026-01-01 00:00:00', '2026-01-01 00:00:00', 'only in the WAL', 'feedfacefeedfacefeedfacefeedface')`); err != nil {
+			t.Fatal(err)
+		}
 	}
 	fmt.Println("holding")
 	time.Sleep(time.Minute)
