@@ -655,16 +655,6 @@ func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []
 	if err != nil {
 		return err
 	}
-	rows, err := querySource(ctx, f.src, t, query, offset)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	raw := make([]any, len(names))
-	ptrs := make([]any, len(names))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
 	num := offset
 	var kbuf []byte
 	b := &batch{}
@@ -678,10 +668,7 @@ func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []
 		b = &batch{}
 		return nil
 	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
+	err = eachSourceRow(ctx, f.src, t, query, offset, func(raw []any) error {
 		num++
 		vals, ch, reason := rc.convert(raw)
 		if reason == "" {
@@ -720,12 +707,11 @@ func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []
 			}
 		}
 		if len(b.rows)+len(b.rejects) >= f.o.BatchSize {
-			if err := send(false); err != nil {
-				return err
-			}
+			return send(false)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return send(true)

@@ -53,33 +53,21 @@ func sqliteChecksum(ctx context.Context, db *sql.DB, t *Table, rejected map[int6
 	if err != nil {
 		return sum, err
 	}
-	rows, err := querySource(ctx, db, t, query, 0)
-	if err != nil {
-		return sum, err
-	}
-	defer rows.Close()
-	raw := make([]any, len(names))
-	ptrs := make([]any, len(names))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
 	var buf []byte
 	var num int64
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return sum, err
-		}
+	err = eachSourceRow(ctx, db, t, query, 0, func(raw []any) error {
 		num++
 		if rejected[num] {
-			continue
+			return nil
 		}
 		vals, _, reason := rc.convert(raw)
 		if reason != "" {
-			return sum, fmt.Errorf("row %d cannot be converted (%s) yet was not rejected", num, reason)
+			return fmt.Errorf("row %d cannot be converted (%s) yet was not rejected", num, reason)
 		}
 		sum.add(&buf, vals)
-	}
-	return sum, rows.Err()
+		return nil
+	})
+	return sum, err
 }
 
 // postgresChecksum computes a table's checksum from PostgreSQL, reading the
