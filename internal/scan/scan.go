@@ -369,7 +369,12 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 		}
 	}
 	sort.Slice(stale, func(i, j int) bool { return len(stale[i].Path) < len(stale[j].Path) })
+	var deleted []string
 	for _, e := range stale {
+		if under(e.Path, deleted) {
+			continue // went with its folder (the foreign keys cascade)
+		}
+		deleted = append(deleted, e.Path)
 		if err := s.st.DeleteScannedItem(ctx, e.ID); err != nil {
 			return err
 		}
