@@ -41,6 +41,9 @@ func init() {
 		"version": {"print the version", runVersion},
 		"migrate": {"move a jellyfin.db into PostgreSQL, or back", runMigrate},
 		"user":    {"manage users: add, list, disable, enable, reset-password, delete", runUser},
+		"scan":    {"scan the libraries now", runScan},
+		"library": {"manage libraries: add, list", runLibrary},
+		"demo":    {"generate a sample library with ffmpeg, add it and scan it", runDemo},
 	}
 }
 

@@ -37,10 +37,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	name, _ := os.Hostname()
-	srv, err := server.New(ctx, store.New(db), name, log)
+	st2 := store.New(db)
+	srv, err := server.New(ctx, st2, name, log)
 	if err != nil {
 		return err
 	}
+	cfg, err := f.Load(e.environ)
+	if err != nil {
+		return err
+	}
+	srv.SetScanner(newScanner(st2, cfg, log))
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
 )
 
@@ -30,6 +31,7 @@ type Router struct {
 	routes   []route
 	norm     *normaliser
 	mux      *http.ServeMux
+	scanner  *scan.Scanner
 }
 
 // New returns a Router on s. It reads, or the first time creates, the server
@@ -46,7 +48,8 @@ func New(ctx context.Context, s *store.Store, hostName string, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	rt := &Router{store: s, log: log, serverID: id, hostName: hostName, touch: newTouchCache()}
+	rt := &Router{store: s, log: log, serverID: id, hostName: hostName, touch: newTouchCache(),
+		scanner: scan.New(s, scan.Options{Log: log})}
 	rt.routes = rt.table()
 	rt.mux = http.NewServeMux()
 	for _, r := range rt.routes {

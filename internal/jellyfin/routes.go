@@ -52,5 +52,17 @@ func (rt *Router) table() []route {
 		{"GET", "/Auth/Keys", rt.listAPIKeys, accessAdmin},
 		{"POST", "/Auth/Keys", rt.createAPIKey, accessAdmin},
 		{"DELETE", "/Auth/Keys/{key}", rt.deleteAPIKey, accessAdmin},
+
+		// §3.12 libraries and the library scan.
+		{"GET", "/Library/VirtualFolders", rt.listVirtualFolders, accessAdmin},
+		{"POST", "/Library/VirtualFolders", rt.addVirtualFolder, accessAdmin},
+		{"DELETE", "/Library/VirtualFolders", rt.removeVirtualFolder, accessAdmin},
+		{"POST", "/Library/VirtualFolders/Paths", rt.addMediaPath, accessAdmin},
+		{"DELETE", "/Library/VirtualFolders/Paths", rt.removeMediaPath, accessAdmin},
+		{"POST", "/Library/VirtualFolders/Name", rt.renameVirtualFolder, accessAdmin},
+		{"POST", "/Library/Refresh", rt.refreshLibrary, accessAdmin},
+		{"GET", "/ScheduledTasks", rt.listScheduledTasks, accessAdmin},
+		{"GET", "/ScheduledTasks/{taskId}", rt.getScheduledTask, accessAdmin},
+		{"POST", "/ScheduledTasks/Running/{taskId}", rt.startScheduledTask, accessAdmin},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/jellyha/jellyha/internal/jellyfin"
+	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
 )
 
@@ -29,6 +30,9 @@ func New(ctx context.Context, s *store.Store, name string, log *slog.Logger) (*S
 	}
 	return &Server{api: api}, nil
 }
+
+// SetScanner sets the scanner /Library/Refresh runs.
+func (s *Server) SetScanner(sc *scan.Scanner) { s.api.SetScanner(sc) }
 
 // Handler returns the router.
 func (s *Server) Handler() http.Handler { return s.api }

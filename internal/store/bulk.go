@@ -135,29 +135,7 @@ func (s *Store) BulkInsertItems(ctx context.Context, items []*media.LibraryItem)
 	}
 	err := s.inTx(ctx, func(t tx) error {
 		err := insertRows(ctx, t, "BaseItems", itemBulkColumns, len(items), func(i int, a []any) []any {
-			it := items[i]
-			extra := make([]string, len(it.ExtraIDs))
-			for j, id := range it.ExtraIDs {
-				extra[j] = id.Hyphenated()
-			}
-			return append(a, database.GUID(it.ID), it.Type, nullString(it.Name), database.NullGUID(it.ParentID), database.NullGUID(it.TopParentID),
-				nullString(it.Path), it.IsFolder, it.IsVirtualItem, nullString(it.MediaType),
-				nullString(it.SortName), nullString(it.CleanName), nullString(it.Overview), nullString(it.PresentationUniqueKey), nullString(it.SeriesPresentationUniqueKey),
-				database.NullGUID(it.SeriesID), nullString(it.SeriesName), database.NullGUID(it.SeasonID), nullString(it.SeasonName),
-				nullString(it.Album), nullString(strings.Join(it.Artists, "|")), nullString(strings.Join(it.AlbumArtists, "|")),
-				strings.Join(it.Genres, "|"),
-				nullInt(it.IndexNumber), nullInt(it.ParentIndexNumber), nullInt(it.ProductionYear), nullInt64(it.RunTimeTicks), nullInt64(it.Size),
-				nullInt(it.Width), nullInt(it.Height), nullFloat32(it.CommunityRating),
-				s.db.NullTime(it.DateCreated), s.db.NullTime(it.DateModified), s.db.NullTime(it.PremiereDate), s.db.NullTime(it.DateLastSaved),
-				it.IsInMixedFolder, it.IsLocked, it.Type == media.ItemTypeMovie, false, it.Type == media.ItemTypeSeries,
-				database.GUID(media.NilID), it.OwnerID.Hyphenated(), strings.Join(extra, "|"),
-				strings.Join(it.Studios, "|"), strings.Join(it.Tags, "|"), nullString(strings.Join(it.ProductionLocations, "|")),
-				nullInt(it.ExtraType), nullString(it.OriginalTitle), nullString(it.ForcedSortName), nullString(it.Tagline),
-				nullString(it.OfficialRating), nullString(it.CustomRating), nullString(it.UnratedType), nullFloat32(it.CriticRating),
-				nullInt(it.InheritedParentalRatingValue), nullInt(it.InheritedParentalRatingSubValue),
-				nullString(it.PreferredMetadataLanguage), nullString(it.PreferredMetadataCountryCode),
-				nullInt(it.Audio), nullInt(it.TotalBitrate), nullFloat32(it.LUFS), nullFloat32(it.NormalizationGain),
-				s.db.NullTime(it.DateLastRefreshed), s.db.NullTime(it.DateLastMediaAdded), nullString(it.Data))
+			return itemArgs(s.db, a, items[i])
 		})
 		if err != nil {
 			return err
@@ -172,6 +150,32 @@ func (s *Store) BulkInsertItems(ctx context.Context, items []*media.LibraryItem)
 	return nil
 }
 
+// itemArgs appends the values of itemBulkColumns for it to a.
+func itemArgs(db *database.DB, a []any, it *media.LibraryItem) []any {
+	extra := make([]string, len(it.ExtraIDs))
+	for j, id := range it.ExtraIDs {
+		extra[j] = id.Hyphenated()
+	}
+	return append(a, database.GUID(it.ID), it.Type, nullString(it.Name), database.NullGUID(it.ParentID), database.NullGUID(it.TopParentID),
+		nullString(it.Path), it.IsFolder, it.IsVirtualItem, nullString(it.MediaType),
+		nullString(it.SortName), nullString(it.CleanName), nullString(it.Overview), nullString(it.PresentationUniqueKey), nullString(it.SeriesPresentationUniqueKey),
+		database.NullGUID(it.SeriesID), nullString(it.SeriesName), database.NullGUID(it.SeasonID), nullString(it.SeasonName),
+		nullString(it.Album), nullString(strings.Join(it.Artists, "|")), nullString(strings.Join(it.AlbumArtists, "|")),
+		strings.Join(it.Genres, "|"),
+		nullInt(it.IndexNumber), nullInt(it.ParentIndexNumber), nullInt(it.ProductionYear), nullInt64(it.RunTimeTicks), nullInt64(it.Size),
+		nullInt(it.Width), nullInt(it.Height), nullFloat32(it.CommunityRating),
+		db.NullTime(it.DateCreated), db.NullTime(it.DateModified), db.NullTime(it.PremiereDate), db.NullTime(it.DateLastSaved),
+		it.IsInMixedFolder, it.IsLocked, it.Type == media.ItemTypeMovie, false, it.Type == media.ItemTypeSeries,
+		database.GUID(media.NilID), it.OwnerID.Hyphenated(), strings.Join(extra, "|"),
+		strings.Join(it.Studios, "|"), strings.Join(it.Tags, "|"), nullString(strings.Join(it.ProductionLocations, "|")),
+		nullInt(it.ExtraType), nullString(it.OriginalTitle), nullString(it.ForcedSortName), nullString(it.Tagline),
+		nullString(it.OfficialRating), nullString(it.CustomRating), nullString(it.UnratedType), nullFloat32(it.CriticRating),
+		nullInt(it.InheritedParentalRatingValue), nullInt(it.InheritedParentalRatingSubValue),
+		nullString(it.PreferredMetadataLanguage), nullString(it.PreferredMetadataCountryCode),
+		nullInt(it.Audio), nullInt(it.TotalBitrate), nullFloat32(it.LUFS), nullFloat32(it.NormalizationGain),
+		db.NullTime(it.DateLastRefreshed), db.NullTime(it.DateLastMediaAdded), nullString(it.Data))
+}
+
 var mediaStreamColumns = []string{"ItemId", "StreamIndex", "AspectRatio", "AverageFrameRate", "BitDepth", "BitRate", "BlPresentFlag",
 	"ChannelLayout", "Channels", "Codec", "CodecTag", "CodecTimeBase", "ColorPrimaries", "ColorSpace", "ColorTransfer", "Comment",
 	"DvBlSignalCompatibilityId", "DvLevel", "DvProfile", "DvVersionMajor", "DvVersionMinor", "ElPresentFlag", "Height",
@@ -182,24 +186,30 @@ var mediaStreamColumns = []string{"ItemId", "StreamIndex", "AspectRatio", "Avera
 // BulkInsertMediaStreams writes MediaStreamInfos rows (all 47 columns).
 func (s *Store) BulkInsertMediaStreams(ctx context.Context, streams []media.MediaStream) error {
 	return wrap("media streams", s.bulkInsert(ctx, "MediaStreamInfos", mediaStreamColumns, len(streams), func(i int, a []any) []any {
-		m := &streams[i]
-		return append(a, database.GUID(m.ItemID), m.StreamIndex, nullString(m.AspectRatio), nullFloat32(m.AverageFrameRate),
-			nullInt(m.BitDepth), nullInt(m.BitRate), nullInt(m.BlPresentFlag),
-			nullString(m.ChannelLayout), nullInt(m.Channels), nullString(m.Codec), nullString(m.CodecTag), nullString(m.CodecTimeBase),
-			nullString(m.ColorPrimaries), nullString(m.ColorSpace), nullString(m.ColorTransfer), nullString(m.Comment),
-			nullInt(m.DvBlSignalCompatibilityID), nullInt(m.DvLevel), nullInt(m.DvProfile), nullInt(m.DvVersionMajor), nullInt(m.DvVersionMinor),
-			nullInt(m.ElPresentFlag), nullInt(m.Height),
-			nullBool(m.IsAnamorphic), nullBool(m.IsAvc), m.IsDefault, m.IsExternal, m.IsForced, nullBool(m.IsHearingImpaired), nullBool(m.IsInterlaced),
-			nullString(m.KeyFrames), nullString(m.Language),
-			nullFloat32(m.Level), nullString(m.NalLengthSize), nullString(m.Path), nullString(m.PixelFormat), nullString(m.Profile),
-			nullFloat32(m.RealFrameRate), nullInt(m.RefFrames), nullInt(m.Rotation), nullInt(m.RpuPresentFlag),
-			nullInt(m.SampleRate), int(m.StreamType), nullString(m.TimeBase), nullString(m.Title), nullInt(m.Width), nullBool(m.Hdr10PlusPresentFlag))
+		return mediaStreamArgs(a, &streams[i])
 	}))
 }
 
+// mediaStreamArgs appends the values of mediaStreamColumns for m to a.
+func mediaStreamArgs(a []any, m *media.MediaStream) []any {
+	return append(a, database.GUID(m.ItemID), m.StreamIndex, nullString(m.AspectRatio), nullFloat32(m.AverageFrameRate),
+		nullInt(m.BitDepth), nullInt(m.BitRate), nullInt(m.BlPresentFlag),
+		nullString(m.ChannelLayout), nullInt(m.Channels), nullString(m.Codec), nullString(m.CodecTag), nullString(m.CodecTimeBase),
+		nullString(m.ColorPrimaries), nullString(m.ColorSpace), nullString(m.ColorTransfer), nullString(m.Comment),
+		nullInt(m.DvBlSignalCompatibilityID), nullInt(m.DvLevel), nullInt(m.DvProfile), nullInt(m.DvVersionMajor), nullInt(m.DvVersionMinor),
+		nullInt(m.ElPresentFlag), nullInt(m.Height),
+		nullBool(m.IsAnamorphic), nullBool(m.IsAvc), m.IsDefault, m.IsExternal, m.IsForced, nullBool(m.IsHearingImpaired), nullBool(m.IsInterlaced),
+		nullString(m.KeyFrames), nullString(m.Language),
+		nullFloat32(m.Level), nullString(m.NalLengthSize), nullString(m.Path), nullString(m.PixelFormat), nullString(m.Profile),
+		nullFloat32(m.RealFrameRate), nullInt(m.RefFrames), nullInt(m.Rotation), nullInt(m.RpuPresentFlag),
+		nullInt(m.SampleRate), int(m.StreamType), nullString(m.TimeBase), nullString(m.Title), nullInt(m.Width), nullBool(m.Hdr10PlusPresentFlag))
+}
+
+var chapterColumns = []string{"ItemId", "ChapterIndex", "StartPositionTicks", "Name", "ImagePath", "ImageDateModified"}
+
 // BulkInsertChapters writes Chapters rows.
 func (s *Store) BulkInsertChapters(ctx context.Context, chapters []media.Chapter) error {
-	return wrap("chapters", s.bulkInsert(ctx, "Chapters", []string{"ItemId", "ChapterIndex", "StartPositionTicks", "Name", "ImagePath", "ImageDateModified"},
+	return wrap("chapters", s.bulkInsert(ctx, "Chapters", chapterColumns,
 		len(chapters), func(i int, a []any) []any {
 			c := &chapters[i]
 			return append(a, database.GUID(c.ItemID), c.ChapterIndex, c.StartPositionTicks, nullString(c.Name), nullString(c.ImagePath), s.db.NullTime(c.ImageDateModified))
@@ -242,15 +252,20 @@ func (s *Store) BulkInsertPersonMaps(ctx context.Context, maps []media.PersonMap
 // BulkInsertItemImages writes BaseItemImageInfos rows; the blurhash is
 // stored as its UTF-8 bytes, as Jellyfin does.
 func (s *Store) BulkInsertItemImages(ctx context.Context, images []media.ItemImage) error {
-	return wrap("item images", s.bulkInsert(ctx, "BaseItemImageInfos", []string{"Id", "Blurhash", "DateModified", "Height", "ImageType", "ItemId", "Path", "Width"},
-		len(images), func(i int, a []any) []any {
-			m := &images[i]
-			var hash any
-			if m.Blurhash != "" {
-				hash = []byte(m.Blurhash)
-			}
-			return append(a, database.GUID(m.ID), hash, s.db.NullTime(m.DateModified), m.Height, m.ImageType, database.GUID(m.ItemID), m.Path, m.Width)
-		}))
+	return wrap("item images", s.bulkInsert(ctx, "BaseItemImageInfos", imageColumns, len(images), func(i int, a []any) []any {
+		return imageArgs(s.db, a, &images[i])
+	}))
+}
+
+var imageColumns = []string{"Id", "Blurhash", "DateModified", "Height", "ImageType", "ItemId", "Path", "Width"}
+
+// imageArgs appends the values of imageColumns for m to a.
+func imageArgs(db *database.DB, a []any, m *media.ItemImage) []any {
+	var hash any
+	if m.Blurhash != "" {
+		hash = []byte(m.Blurhash)
+	}
+	return append(a, database.GUID(m.ID), hash, db.NullTime(m.DateModified), m.Height, m.ImageType, database.GUID(m.ItemID), m.Path, m.Width)
 }
 
 // BulkInsertItemProviders writes BaseItemProviders rows.

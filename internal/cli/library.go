@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/jellyha/jellyha/internal/config"
+	"github.com/jellyha/jellyha/internal/store"
+)
+
+const librarySynopsis = `library <add|list> [NAME --type TYPE PATH...] [flags]
+
+  add NAME --type movies|tvshows|music|mixed PATH...
+                 add a library of the given folders (scan it with
+                 "jellyha scan" or from a client)
+  list           list the libraries, their types and folders
+
+Flags:`
+
+func runLibrary(ctx context.Context, e *env, args []string) error {
+	fs := flagSet(e, "library", librarySynopsis)
+	var f config.Flags
+	f.Register(fs)
+	typ := fs.String("type", "", "collection type: "+strings.Join(store.CollectionTypes, ", "))
+	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	if len(args) == 0 {
+		fs.Usage()
+		return exitError{2}
+	}
+	sub := args[0]
+	if strings.HasPrefix(sub, "-") {
+		return parse(e, fs, args)
+	}
+	var pos []string
+	rest := args[1:]
+	for {
+		if err := parse(e, fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	switch {
+	case sub == "list" && len(pos) == 0:
+	case sub == "add" && len(pos) >= 2 && *typ != "":
+	default:
+		fmt.Fprintf(e.stderr, "jellyha library: give \"add NAME --type TYPE PATH...\" or \"list\"\n\n")
+		fs.Usage()
+		return exitError{2}
+	}
+	s, _, _, closeDB, err := openStore(ctx, e, &f, *logLevel)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if sub == "list" {
+		libs, err := s.Libraries(ctx)
+		if err != nil {
+			return err
+		}
+		if len(libs) == 0 {
+			fmt.Fprintln(e.stdout, "no libraries; add one with: jellyha library add NAME --type movies PATH")
+			return nil
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tTYPE\tFOLDERS")
+		for _, l := range libs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Name, l.CollectionType, strings.Join(l.Paths, ", "))
+		}
+		return tw.Flush()
+	}
+	l := &store.Library{Name: pos[0], CollectionType: *typ}
+	for _, p := range pos[1:] {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%s is not a folder", abs)
+		}
+		l.Paths = append(l.Paths, abs)
+	}
+	if err := s.CreateLibrary(ctx, l); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added the %s library %q (%s); scan it with: jellyha scan --library %q\n", l.CollectionType, l.Name, strings.Join(l.Paths, ", "), l.Name)
+	return nil
+}

@@ -1,0 +1,736 @@
+// Package scan is the library scanner: it walks each library's folders,
+// recognises Jellyfin's layouts (movies, series, music), reads streams,
+// chapters and tags with ffprobe and local metadata (.nfo files, artwork),
+// and writes BaseItems and their rows as Jellyfin does. Scans are
+// incremental: a file whose size and modification time are unchanged is
+// never probed again, an item whose computed rows are unchanged is not
+// rewritten, a moved file keeps its item (and so its play state), and a
+// vanished one is deleted with store.DeleteItem. One scan runs at a time
+// across all replicas, under a lease in jellyha_scan.
+package scan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // artwork sizes
+	_ "image/png"  // artwork sizes
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/store"
+)
+
+// Options configure a Scanner.
+type Options struct {
+	FFprobe, FFmpeg string // programs; "ffprobe" and "ffmpeg" on PATH by default
+	// MetadataDir is Jellyfin's metadata folder (<datadir>/metadata), where
+	// embedded cover art is extracted to.
+	MetadataDir string
+	Workers     int // parallel ffprobe runs; default min(NumCPU, 4)
+	Log         *slog.Logger
+	// Holder names this scanner in the lease; default host:pid.
+	Holder string
+}
+
+// Progress is reported as a scan goes.
+type Progress struct {
+	Library string
+	Phase   string // walk, probe, write, delete, done
+	Done    int
+	Total   int
+	Percent float64 // of the whole scan
+}
+
+// Result counts what a scan did.
+type Result struct {
+	Libraries int
+	Items     int // items found
+	Added     int
+	Updated   int
+	Moved     int
+	Deleted   int
+	Unchanged int
+	Probed    int // ffprobe runs
+	Failed    int // files ffprobe could not read, and other skipped input
+	Duration  time.Duration
+}
+
+// Scanner scans libraries into the store.
+type Scanner struct {
+	st     *store.Store
+	o      Options
+	log    *slog.Logger
+	probes atomic.Int64
+	// running guards against two scans in one process; the lease guards
+	// across processes.
+	running sync.Mutex
+}
+
+// New returns a Scanner writing to st.
+func New(st *store.Store, o Options) *Scanner {
+	if o.FFprobe == "" {
+		o.FFprobe = "ffprobe"
+	}
+	if o.FFmpeg == "" {
+		o.FFmpeg = "ffmpeg"
+	}
+	if o.Workers <= 0 {
+		o.Workers = min(runtime.NumCPU(), 4)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Holder == "" {
+		host, _ := os.Hostname()
+		o.Holder = host + ":" + strconv.Itoa(os.Getpid()) + ":" + media.NewID().String()[:8]
+	}
+	if o.MetadataDir == "" {
+		o.MetadataDir = filepath.Join(os.TempDir(), "jellyha-metadata")
+	}
+	return &Scanner{st: st, o: o, log: o.Log}
+}
+
+// Probes returns how many times this scanner has run ffprobe.
+func (s *Scanner) Probes() int64 { return s.probes.Load() }
+
+// Scan scans the named libraries (all when names is empty) under the scan
+// lease. It fails with ECONFLICT, naming the holder, when another scan runs
+// on any replica. progress may be nil.
+func (s *Scanner) Scan(ctx context.Context, names []string, progress func(Progress)) (*Result, error) {
+	if !s.running.TryLock() {
+		return nil, media.Errorf(media.ECONFLICT, "a library scan is already running in this process")
+	}
+	defer s.running.Unlock()
+	libs, err := s.st.Libraries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) > 0 {
+		var picked []*store.Library
+		for _, n := range names {
+			found := false
+			for _, l := range libs {
+				if strings.EqualFold(l.Name, n) {
+					picked, found = append(picked, l), true
+				}
+			}
+			if !found {
+				return nil, media.Errorf(media.ENOTFOUND, "there is no library named %q", n)
+			}
+		}
+		libs = picked
+	}
+	if err := s.st.TakeScanLease(ctx, s.o.Holder); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var pct atomic.Value
+	pct.Store(Progress{})
+	report := func(p Progress) {
+		pct.Store(p)
+		if progress != nil {
+			progress(p)
+		}
+	}
+	// The heartbeat renews the lease and publishes progress; losing the
+	// lease (a stall longer than its TTL) stops the scan.
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p := pct.Load().(Progress)
+				if err := s.st.ScanHeartbeat(ctx, s.o.Holder, p.Percent, p.Library); err != nil && media.ErrorCode(err) == media.ECONFLICT {
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	res := &Result{}
+	for i, l := range libs {
+		if err = s.scanLibrary(ctx, l, res, func(p Progress) {
+			p.Library = l.Name
+			p.Percent = (float64(i) + p.Percent/100) / float64(len(libs)) * 100
+			report(p)
+		}); err != nil {
+			break
+		}
+		res.Libraries++
+	}
+	cancel(nil)
+	<-hbDone
+	res.Duration = time.Since(start)
+	result, msg := "Completed", fmt.Sprintf("%d items, %d added, %d updated, %d moved, %d deleted, %d probed", res.Items, res.Added, res.Updated, res.Moved, res.Deleted, res.Probed)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			err = cause
+		}
+		result, msg = "Failed", err.Error()
+		if errors.Is(err, context.Canceled) {
+			result = "Cancelled"
+		}
+	}
+	endCtx, endCancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer endCancel()
+	if eerr := s.st.EndScan(endCtx, s.o.Holder, result, msg); eerr != nil && err == nil {
+		err = eerr
+	}
+	if err == nil {
+		report(Progress{Phase: "done", Percent: 100})
+	}
+	return res, err
+}
+
+// warnf logs bad input with its path; the scan goes on.
+func (s *Scanner) warn(msg, path string, err error) {
+	if err != nil {
+		s.log.Warn("scan: "+msg, "path", path, "err", err)
+	} else {
+		s.log.Warn("scan: "+msg, "path", path)
+	}
+}
+
+func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Result, progress func(Progress)) error {
+	progress(Progress{Phase: "walk"})
+	var failed atomic.Int64
+	w := &walker{kind: lib.CollectionType, warn: func(msg, path string, err error) { failed.Add(1); s.warn(msg, path, err) }}
+	for _, p := range lib.Paths {
+		w.root(p)
+	}
+	nodes := w.nodes
+	res.Items += len(nodes)
+	opts := parseOptions(lib.Options)
+
+	existing, err := s.st.LibraryFiles(ctx, lib.ID)
+	if err != nil {
+		return err
+	}
+	root, err := s.libraryAncestors(ctx, lib.ID)
+	if err != nil {
+		return err
+	}
+	byPath := map[string]*store.LibraryFile{}
+	for _, e := range existing {
+		if byPath[e.Path] == nil || e.File != nil {
+			byPath[e.Path] = e
+		}
+	}
+	used := map[media.ID]bool{}
+	// Same path, same type: the same item.
+	for _, n := range nodes {
+		if e := byPath[n.path]; e != nil && e.Type == n.typ && !used[e.ID] {
+			n.id, n.existed, n.oldParent = e.ID, true, e.ParentID
+			used[e.ID] = true
+			if e.File != nil {
+				n.oldSig = e.File.Sig
+				if !n.folder && e.File.Size == n.size && e.File.MtimeNS == n.mtime.UnixNano() {
+					n.probeJSON = e.File.Probe
+				}
+			}
+		}
+	}
+	// A new file with the size and time of a vanished one is that file,
+	// moved or renamed: it keeps its item and probe.
+	type key struct {
+		typ         string
+		size, mtime int64
+	}
+	gone := map[key][]*store.LibraryFile{}
+	for _, e := range existing {
+		if !used[e.ID] && e.File != nil && e.File.Size > 0 {
+			if _, err := os.Stat(e.Path); err != nil {
+				k := key{e.Type, e.File.Size, e.File.MtimeNS}
+				gone[k] = append(gone[k], e)
+			}
+		}
+	}
+	for _, n := range nodes {
+		if n.existed || n.folder {
+			continue
+		}
+		k := key{n.typ, n.size, n.mtime.UnixNano()}
+		if c := gone[k]; len(c) > 0 {
+			e := c[0]
+			gone[k] = c[1:]
+			n.id, n.existed, n.moved, n.oldParent, n.probeJSON = e.ID, true, true, e.ParentID, e.File.Probe
+			used[e.ID] = true
+			s.log.Info("scan: moved", "from", e.Path, "to", n.path)
+		}
+	}
+	for _, n := range nodes {
+		if n.id.IsZero() {
+			n.id = media.NewID()
+		}
+	}
+
+	// Probe what is new or changed, in parallel.
+	var todo []*node
+	for _, n := range nodes {
+		if !n.folder && n.probeJSON == "" {
+			todo = append(todo, n)
+		}
+	}
+	total := len(todo) + len(nodes)
+	var done atomic.Int64
+	step := func(phase string) {
+		d := int(done.Add(1))
+		progress(Progress{Phase: phase, Done: d, Total: total, Percent: 100 * float64(d) / float64(max(total, 1))})
+	}
+	jobs := make(chan *node)
+	var wg sync.WaitGroup
+	for range s.o.Workers {
+		wg.Go(func() {
+			for n := range jobs {
+				s.probes.Add(1)
+				out, err := runProbe(ctx, s.o.FFprobe, n.path)
+				if err != nil {
+					if ctx.Err() != nil {
+						continue
+					}
+					failed.Add(1)
+					s.warn("ffprobe cannot read the file; listed without streams", n.path, err)
+					out = "error: " + err.Error()
+				}
+				n.probeJSON, n.probed = out, true
+				step("probe")
+			}
+		})
+	}
+	for _, n := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- n
+	}
+	close(jobs)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	res.Probed += len(todo)
+
+	// Build and write, parents first (the walk's order).
+	for _, n := range nodes {
+		if strings.HasPrefix(n.probeJSON, "{") {
+			n.probe, _ = parseProbe(n.probeJSON)
+		}
+	}
+	for _, n := range nodes {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sc := s.build(ctx, lib, root, n, opts)
+		step("write")
+		if n.existed && n.sig == n.oldSig && n.parentID(lib.ID) == n.oldParent && !n.probed {
+			res.Unchanged++
+			continue
+		}
+		if err := s.st.SaveScanned(ctx, sc); err != nil {
+			return err
+		}
+		switch {
+		case n.moved:
+			res.Moved++
+		case n.existed:
+			res.Updated++
+		default:
+			res.Added++
+		}
+	}
+
+	// Delete what is gone, outermost first; what was below a folder that
+	// could not be read is kept.
+	var stale []*store.LibraryFile
+	for _, e := range existing {
+		if !used[e.ID] && !under(e.Path, w.unreadable) {
+			stale = append(stale, e)
+		}
+	}
+	sort.Slice(stale, func(i, j int) bool { return len(stale[i].Path) < len(stale[j].Path) })
+	var deleted []string
+	for _, e := range stale {
+		if under(e.Path, deleted) {
+			continue // went with its folder (the foreign keys cascade)
+		}
+		deleted = append(deleted, e.Path)
+		if err := s.st.DeleteScannedItem(ctx, e.ID); err != nil {
+			return err
+		}
+		s.log.Info("scan: removed", "path", e.Path)
+		res.Deleted++
+	}
+	res.Failed += int(failed.Load())
+	return nil
+}
+
+func under(path string, dirs []string) bool {
+	for _, d := range dirs {
+		if path == d || strings.HasPrefix(path, strings.TrimSuffix(d, string(filepath.Separator))+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
+// libraryAncestors returns the library's own ancestors (the root folder).
+func (s *Scanner) libraryAncestors(ctx context.Context, lib media.ID) ([]media.ID, error) {
+	it, err := s.st.Item(ctx, lib)
+	if err != nil {
+		return nil, err
+	}
+	return it.AncestorIDs, nil
+}
+
+func (n *node) parentID(lib media.ID) media.ID {
+	if n.parent == nil {
+		return lib
+	}
+	return n.parent.id
+}
+
+// ancestorOf returns the nearest ancestor of type typ.
+func (n *node) ancestorOf(typ string) *node {
+	for p := n.parent; p != nil; p = p.parent {
+		if p.typ == typ {
+			return p
+		}
+	}
+	return nil
+}
+
+type libOptions struct {
+	EnableEmbeddedTitles       bool
+	EnableEmbeddedEpisodeInfos bool
+}
+
+func parseOptions(s string) libOptions {
+	var o libOptions
+	_ = json.Unmarshal([]byte(s), &o)
+	return o
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// build computes the rows of n. It reads the .nfo and artwork, and extracts
+// embedded cover art once per probe.
+func (s *Scanner) build(ctx context.Context, lib *store.Library, root []media.ID, n *node, opts libOptions) *store.ScannedItem {
+	mt := n.mtime.UTC()
+	it := &media.LibraryItem{Item: media.Item{
+		ID: n.id, Type: n.typ, Name: n.name, ParentID: n.parentID(lib.ID), TopParentID: lib.ID, Path: n.path,
+		IsFolder: n.folder, MediaType: n.mtype, ProductionYear: n.year, IndexNumber: n.index, ParentIndexNumber: n.parentIx,
+		DateCreated: &mt, DateModified: &mt, PresentationUniqueKey: n.id.String(),
+	}}
+	for p := n.parent; p != nil; p = p.parent {
+		it.AncestorIDs = append(it.AncestorIDs, p.id)
+	}
+	it.AncestorIDs = append(append(it.AncestorIDs, lib.ID), root...)
+	if !n.folder {
+		it.Size = &n.size
+	}
+	sc := &store.ScannedItem{Item: it, File: store.ScanFile{LibraryID: lib.ID, Path: n.path, Probe: n.probeJSON}}
+	if !n.folder {
+		sc.File.Size, sc.File.MtimeNS = n.size, n.mtime.UnixNano()
+	}
+	p := n.probe
+	var tags map[string]string
+	if p != nil {
+		sc.Media = true
+		sc.Streams, sc.Chapters = p.streams(), p.chapters()
+		it.RunTimeTicks = p.runtimeTicks()
+		it.Width, it.Height = p.videoSize()
+		it.TotalBitrate = atoiPtr(p.Format.BitRate)
+		tags = p.Format.Tags
+	} else if !n.folder {
+		sc.Media = true // a file ffprobe could not read: no streams
+	}
+	if (opts.EnableEmbeddedTitles || n.typ == media.ItemTypeAudio || (n.typ == media.ItemTypeEpisode && opts.EnableEmbeddedEpisodeInfos)) && tag(tags, "title") != "" {
+		it.Name = tag(tags, "title")
+	}
+	addValues := func(t media.ItemValueType, vs []string) {
+		for _, v := range vs {
+			if v = strings.TrimSpace(v); v != "" {
+				sc.Values = append(sc.Values, media.ItemValue{Type: t, Value: v})
+			}
+		}
+	}
+	var info *nfo
+	if n.nfo != "" {
+		var err error
+		if info, err = readNFO(n.nfo); err != nil {
+			s.warn("cannot read the .nfo file; the item's name comes from its file", n.nfo, err)
+		}
+	}
+	if info != nil {
+		if t := strings.TrimSpace(info.Title); t != "" {
+			it.Name = t
+		}
+		it.OriginalTitle = strings.TrimSpace(info.OriginalTitle)
+		it.ForcedSortName = strings.TrimSpace(info.SortTitle)
+		if y := info.year(); y != nil {
+			it.ProductionYear = y
+		}
+		it.Overview = info.overview()
+		it.Tagline = strings.TrimSpace(info.Tagline)
+		it.OfficialRating = strings.TrimSpace(info.MPAA)
+		if r, err := strconv.ParseFloat(strings.TrimSpace(info.Rating), 32); err == nil && r > 0 {
+			it.CommunityRating = ptr(float32(r))
+		}
+		it.Genres, it.Studios, it.Tags = trimAll(info.Genres), trimAll(info.Studios), trimAll(info.Tags)
+		for _, a := range info.Actors {
+			if strings.TrimSpace(a.Name) != "" {
+				sc.Credits = append(sc.Credits, store.Credit{Name: strings.TrimSpace(a.Name), Kind: "Actor", Role: strings.TrimSpace(a.Role)})
+			}
+		}
+		for _, d := range trimAll(info.Directors) {
+			sc.Credits = append(sc.Credits, store.Credit{Name: d, Kind: "Director"})
+		}
+		for _, d := range trimAll(info.Writers) {
+			sc.Credits = append(sc.Credits, store.Credit{Name: d, Kind: "Writer"})
+		}
+		for _, k := range []string{"imdb", "tmdb"} {
+			if v := info.providerID(k); v != "" {
+				sc.UserDataKeys = append(sc.UserDataKeys, v)
+			}
+		}
+	}
+	switch n.typ {
+	case media.ItemTypeMovie:
+		it.UnratedType = "Movie"
+	case media.ItemTypeSeries:
+		it.UnratedType = "Series"
+	case media.ItemTypeSeason:
+		series := n.parent
+		it.SeriesID, it.SeriesName = series.id, series.displayName
+		it.SeriesPresentationUniqueKey = series.id.String()
+		it.PresentationUniqueKey = fmt.Sprintf("%s-%03d", series.id.String(), *n.index)
+	case media.ItemTypeEpisode:
+		if series := n.ancestorOf(media.ItemTypeSeries); series != nil {
+			it.SeriesID, it.SeriesName, it.SeriesPresentationUniqueKey = series.id, series.displayName, series.id.String()
+		}
+		if season := n.ancestorOf(media.ItemTypeSeason); season != nil {
+			it.SeasonID, it.SeasonName = season.id, season.displayName
+		}
+	case media.ItemTypeAudio:
+		album, artist := n.ancestorOf(media.ItemTypeMusicAlbum), n.ancestorOf(media.ItemTypeMusicArtist)
+		it.Album = tag(tags, "album")
+		if it.Album == "" && album != nil {
+			it.Album = album.displayName
+		}
+		if a := tag(tags, "artist"); a != "" {
+			it.Artists = []string{a}
+		} else if artist != nil {
+			it.Artists = []string{artist.displayName}
+		}
+		if a := tag(tags, "album_artist", "albumartist"); a != "" {
+			it.AlbumArtists = []string{a}
+		} else if artist != nil {
+			it.AlbumArtists = []string{artist.displayName}
+		} else {
+			it.AlbumArtists = it.Artists
+		}
+		if t := tag(tags, "track"); t != "" {
+			if v, err := strconv.Atoi(strings.Split(t, "/")[0]); err == nil && v > 0 {
+				it.IndexNumber = &v
+			}
+		}
+		if d := tag(tags, "disc"); d != "" {
+			if v, err := strconv.Atoi(strings.Split(d, "/")[0]); err == nil && v > 0 {
+				it.ParentIndexNumber = &v
+			}
+		}
+		if it.ParentIndexNumber == nil {
+			it.ParentIndexNumber = ptr(1)
+		}
+		if y := tag(tags, "date", "year"); len(y) >= 4 {
+			if v, err := strconv.Atoi(y[:4]); err == nil {
+				it.ProductionYear = &v
+			}
+		}
+		if g := tag(tags, "genre"); g != "" && len(it.Genres) == 0 {
+			it.Genres = trimAll(strings.Split(g, ";"))
+		}
+		if len(it.AlbumArtists) > 0 && it.Album != "" {
+			track := 0
+			if it.IndexNumber != nil {
+				track = *it.IndexNumber
+			}
+			sc.UserDataKeys = append(sc.UserDataKeys, fmt.Sprintf("%s-%s-%04d-%04d%s", it.AlbumArtists[0], it.Album, *it.ParentIndexNumber, track, it.Name))
+		}
+	case media.ItemTypeMusicAlbum:
+		it.Album = it.Name
+		if artist := n.ancestorOf(media.ItemTypeMusicArtist); artist != nil {
+			it.Artists, it.AlbumArtists = []string{artist.displayName}, []string{artist.displayName}
+		} else if a := n.firstTrackArtists(); len(a) > 0 {
+			it.Artists, it.AlbumArtists = a, a
+		}
+		if len(it.AlbumArtists) > 0 {
+			it.PresentationUniqueKey = it.AlbumArtists[0] + "-" + it.Name
+		}
+	}
+	n.displayName = it.Name
+	addValues(media.ItemValueArtist, it.Artists)
+	addValues(media.ItemValueAlbumArtist, it.AlbumArtists)
+	addValues(media.ItemValueGenre, it.Genres)
+	addValues(media.ItemValueStudio, it.Studios)
+	addValues(media.ItemValueTag, it.Tags)
+	if n.typ == media.ItemTypeAudio || n.typ == media.ItemTypeMusicAlbum {
+		it.Artists, it.AlbumArtists = nonEmpty(it.Artists), nonEmpty(it.AlbumArtists)
+	}
+	it.SortName = media.SortName(it.Name)
+	if it.ForcedSortName != "" {
+		it.SortName = media.SortName(it.ForcedSortName)
+	}
+	if n.typ == media.ItemTypeEpisode || n.typ == media.ItemTypeAudio || n.typ == media.ItemTypeSeason {
+		// Jellyfin sorts numbered children by number first.
+		if it.IndexNumber != nil {
+			prefix := ""
+			if it.ParentIndexNumber != nil {
+				prefix = fmt.Sprintf("%03d-", *it.ParentIndexNumber)
+			}
+			it.SortName = fmt.Sprintf("%s%04d - %s", prefix, *it.IndexNumber, it.SortName)
+		}
+	}
+	it.CleanName = media.CleanName(it.Name)
+	sc.UserDataKeys = append(sc.UserDataKeys, n.id.Hyphenated())
+
+	for _, img := range n.images {
+		if ii, ok := imageInfo(img.path, img.kind); ok {
+			sc.Images = append(sc.Images, ii)
+		} else {
+			s.warn("cannot read the image; skipped", img.path, nil)
+		}
+	}
+	if !hasImage(sc.Images, media.ImagePrimary) {
+		// Embedded cover art: the file's own, or for an album its first
+		// track's.
+		src := n
+		if n.typ == media.ItemTypeMusicAlbum {
+			src = nil
+			for _, k := range n.kids {
+				if k.probe != nil && k.probe.coverStream() >= 0 {
+					src = k
+					break
+				}
+			}
+		}
+		if src != nil && src.probe != nil {
+			if idx := src.probe.coverStream(); idx >= 0 {
+				dst := filepath.Join(s.o.MetadataDir, "library", n.id.String()[:2], n.id.String(), "primary.jpg")
+				if _, statErr := os.Stat(dst); src.probed || statErr != nil {
+					if err := os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+						if err := extractCover(ctx, s.o.FFmpeg, src.path, idx, dst); err != nil {
+							s.warn("cannot extract the embedded cover art", src.path, err)
+						}
+					}
+				}
+				if ii, ok := imageInfo(dst, media.ImagePrimary); ok {
+					sc.Images = append(sc.Images, ii)
+				}
+			}
+		}
+	}
+	n.sig = signature(sc)
+	sc.File.Sig = n.sig
+	now := time.Now().UTC()
+	it.DateLastSaved, it.DateLastRefreshed = &now, &now
+	return sc
+}
+
+func hasImage(imgs []media.ItemImage, kind int) bool {
+	for _, i := range imgs {
+		if i.ImageType == kind {
+			return true
+		}
+	}
+	return false
+}
+
+func trimAll(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func nonEmpty(vs []string) []string {
+	if len(vs) == 0 {
+		return nil
+	}
+	return vs
+}
+
+func (n *node) firstTrackArtists() []string {
+	for _, k := range n.kids {
+		if k.probe != nil {
+			if a := tag(k.probe.Format.Tags, "album_artist", "albumartist", "artist"); a != "" {
+				return []string{a}
+			}
+		}
+	}
+	return nil
+}
+
+// imageInfo reads an image's size and time.
+func imageInfo(path string, kind int) (media.ItemImage, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return media.ItemImage{}, false
+	}
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return media.ItemImage{}, false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return media.ItemImage{}, false
+	}
+	mt := fi.ModTime().UTC()
+	return media.ItemImage{ImageType: kind, Path: path, Width: cfg.Width, Height: cfg.Height, DateModified: &mt}, true
+}
+
+// signature hashes what build computed, leaving out what changes on every
+// save (dates of the save, random row ids).
+func signature(sc *store.ScannedItem) string {
+	it := *sc.Item
+	it.DateLastSaved, it.DateLastRefreshed = nil, nil
+	imgs := make([]media.ItemImage, len(sc.Images))
+	copy(imgs, sc.Images)
+	for i := range imgs {
+		imgs[i].ID = media.NilID
+	}
+	b, _ := json.Marshal(struct {
+		Item    media.LibraryItem
+		Values  []media.ItemValue
+		Credits []store.Credit
+		Images  []media.ItemImage
+		Probe   string
+	}{it, sc.Values, sc.Credits, imgs, sc.File.Probe})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}

@@ -1,0 +1,456 @@
+package scan_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/scan"
+	"github.com/jellyha/jellyha/internal/store"
+	"github.com/jellyha/jellyha/internal/testdb"
+)
+
+// These tests scan real files made with ffmpeg's lavfi sources into real
+// SQLite and PostgreSQL databases, and count ffprobe runs.
+
+func ffmpeg(t *testing.T, out string, args ...string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	full := append([]string{"-nostdin", "-v", "error", "-y"}, args...)
+	if b, err := exec.Command("ffmpeg", append(full, out)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %s: %v: %s", out, err, b)
+	}
+}
+
+// clips makes one video and one audio clip to copy around (copies are
+// quicker than encoding each file).
+type clips struct{ video, chaptered, audio, cover string }
+
+var (
+	clipOnce sync.Once
+	clipSet  clips
+	clipDir  string
+)
+
+func makeClips(t *testing.T) clips {
+	t.Helper()
+	clipOnce.Do(func() {
+		var err error
+		if clipDir, err = os.MkdirTemp("", "jellyha-clips"); err != nil {
+			t.Fatal(err)
+		}
+		c := clips{video: filepath.Join(clipDir, "v.mkv"), chaptered: filepath.Join(clipDir, "c.mkv"), audio: filepath.Join(clipDir, "a.flac"), cover: filepath.Join(clipDir, "cover.jpg")}
+		ffmpeg(t, c.video, "-f", "lavfi", "-t", "1", "-i", "testsrc=size=160x90:rate=10", "-f", "lavfi", "-t", "1", "-i", "sine=frequency=440",
+			"-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-metadata", "title=Embedded Title")
+		meta := filepath.Join(clipDir, "chapters.txt")
+		_ = os.WriteFile(meta, []byte(";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=500\nEND=1000\ntitle=Two\n"), 0o644)
+		ffmpeg(t, c.chaptered, "-i", c.video, "-i", meta, "-map", "0", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy")
+		ffmpeg(t, c.cover, "-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1", "-f", "image2")
+		ffmpeg(t, c.audio, "-f", "lavfi", "-t", "1", "-i", "sine=frequency=330", "-i", c.cover, "-map", "0:a", "-map", "1:v", "-c:a", "flac",
+			"-c:v", "mjpeg", "-disposition:v", "attached_pic", "-metadata", "title=Tone", "-metadata", "album=Tones", "-metadata", "artist=Osc")
+		clipSet = c
+	})
+	if clipSet.video == "" {
+		t.Fatal("clips could not be made")
+	}
+	return clipSet
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if clipDir != "" {
+		_ = os.RemoveAll(clipDir)
+	}
+	os.Exit(code)
+}
+
+func cp(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dst, string(b))
+}
+
+func write(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var engines = map[string]func(t *testing.T) database.Provider{
+	"sqlite": func(t *testing.T) database.Provider { return database.NewSQLite(testdb.SQLitePath(t), nil) },
+	"postgres": func(t *testing.T) database.Provider {
+		p, err := database.NewPostgres(testdb.NewPostgres(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	},
+}
+
+func open(t *testing.T, p database.Provider) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	db, err := p.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return store.New(db)
+}
+
+// logBuf collects the scanner's log for checks.
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+type fixture struct {
+	t    *testing.T
+	st   *store.Store
+	sc   *scan.Scanner
+	log  *logBuf
+	root string
+}
+
+func (f *fixture) scan(wantProbes int) *scan.Result {
+	f.t.Helper()
+	before := f.sc.Probes()
+	res, err := f.sc.Scan(context.Background(), nil, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if got := f.sc.Probes() - before; got != int64(wantProbes) || res.Probed != wantProbes {
+		f.t.Fatalf("ffprobe ran %d times (result %d), want %d; %+v", got, res.Probed, wantProbes, res)
+	}
+	return res
+}
+
+// byPath returns the item at path.
+func (f *fixture) byPath(lib media.ID, path string) *media.Item {
+	f.t.Helper()
+	items, err := f.st.Descendants(context.Background(), lib)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Path == path {
+			full, err := f.st.Item(context.Background(), it.ID)
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			return full
+		}
+	}
+	f.t.Fatalf("no item at %s", path)
+	return nil
+}
+
+func (f *fixture) count(query string, args ...any) int {
+	f.t.Helper()
+	var n int
+	if err := f.st.DB().Read.QueryRow(f.st.DB().Rebind(query), args...).Scan(&n); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+func newFixture(t *testing.T, p database.Provider) *fixture {
+	lb := &logBuf{}
+	st := open(t, p)
+	root := t.TempDir()
+	return &fixture{t: t, st: st, log: lb, root: root,
+		sc: scan.New(st, scan.Options{MetadataDir: filepath.Join(root, "metadata"), Log: slog.New(slog.NewTextHandler(lb, nil)), Workers: 3})}
+}
+
+func (f *fixture) library(name, kind string, paths ...string) *store.Library {
+	f.t.Helper()
+	l := &store.Library{Name: name, CollectionType: kind, Paths: paths}
+	if err := f.st.CreateLibrary(context.Background(), l); err != nil {
+		f.t.Fatal(err)
+	}
+	return l
+}
+
+func ip(n int) *int { return &n }
+
+func eqInt(a, b *int) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+func TestScan(t *testing.T) {
+	c := makeClips(t)
+	for name, p := range engines {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			f := newFixture(t, p(t))
+			movies, shows, music := filepath.Join(f.root, "movies"), filepath.Join(f.root, "shows"), filepath.Join(f.root, "music")
+			m1 := filepath.Join(movies, "Alpha Film (2001)", "Alpha Film (2001).mkv")
+			cp(t, c.chaptered, m1)
+			cp(t, c.cover, filepath.Join(movies, "Alpha Film (2001)", "poster.jpg"))
+			cp(t, c.cover, filepath.Join(movies, "Alpha Film (2001)", "fanart.jpg"))
+			write(t, filepath.Join(movies, "Alpha Film (2001)", "movie.nfo"), `<movie><title>Alpha, the Film</title><year>2002</year><plot>It begins.</plot>
+<genre>Drama</genre><genre>Comedy</genre><studio>Studio A</studio><director>Dee Rector</director><actor><name>Ann Actor</name><role>Herself</role></actor></movie>`)
+			m2 := filepath.Join(movies, "Beta (1999)", "Beta (1999).mkv")
+			cp(t, c.video, m2)
+			write(t, filepath.Join(movies, "Beta (1999)", "movie.nfo"), `<movie><title>Broken`) // malformed
+			cp(t, c.video, filepath.Join(movies, "Gamma (2005)", "Gamma (2005).mkv"))
+			write(t, filepath.Join(movies, "Broken (2000)", "Broken (2000).mkv"), "this is not a matroska file") // ffprobe fails
+			if err := os.Symlink(filepath.Join(f.root, "nowhere"), filepath.Join(movies, "Dangling (2003)")); err != nil {
+				t.Fatal(err)
+			}
+			show := filepath.Join(shows, "Show (2020)")
+			write(t, filepath.Join(show, "tvshow.nfo"), `<tvshow><title>The Show</title><genre>Drama</genre></tvshow>`)
+			for _, e := range []string{"Season 01/Show S01E01.mkv", "Season 01/Show S01E02.mkv", "Season 02/Show S02E01.mkv"} {
+				cp(t, c.video, filepath.Join(show, e))
+			}
+			cp(t, c.video, filepath.Join(show, "Season 02", "Some Bonus.mkv")) // no episode number
+			album := filepath.Join(music, "Osc", "Tones")
+			cp(t, c.audio, filepath.Join(album, "01 First.flac"))
+			cp(t, c.audio, filepath.Join(album, "02 Second.flac"))
+			notDir := filepath.Join(f.root, "file-not-folder")
+			write(t, notDir, "x")
+			lm := f.library("Films", "movies", movies, notDir)
+			ls := f.library("Shows", "tvshows", shows)
+			lmu := f.library("Music", "music", music)
+
+			res := f.scan(10)
+			if res.Added != 15 || res.Failed == 0 {
+				t.Errorf("first scan: %+v", res)
+			}
+			// Bad input is logged with its path, and the rest is scanned.
+			for _, want := range []string{"Broken (2000).mkv", "Beta (1999)/movie.nfo", "Dangling (2003)", "file-not-folder", "Some Bonus.mkv"} {
+				if !strings.Contains(f.log.String(), want) {
+					t.Errorf("log does not mention %s:\n%s", want, f.log.String())
+				}
+			}
+
+			// Movies hang from the library; the .nfo wins over the name.
+			a := f.byPath(lm.ID, m1)
+			root, _ := f.st.Item(ctx, lm.ID)
+			if a.Type != media.ItemTypeMovie || a.Name != "Alpha, the Film" || *a.ProductionYear != 2002 || a.ParentID != lm.ID || a.TopParentID != lm.ID ||
+				a.Overview != "It begins." || a.MediaType != "Video" || a.RunTimeTicks == nil || *a.RunTimeTicks < 9e6 || *a.Width != 160 ||
+				a.SortName != "alpha, the film" || a.CleanName != "alpha, the film" || a.PresentationUniqueKey != a.ID.String() ||
+				len(a.AncestorIDs) != 2 || a.AncestorIDs[0] != lm.ID || a.AncestorIDs[1] != root.ParentID {
+				t.Errorf("movie: %+v", a)
+			}
+			fi, _ := os.Stat(m1)
+			if a.Size == nil || *a.Size != fi.Size() || a.DateModified.Sub(fi.ModTime()).Abs() > time.Microsecond {
+				t.Errorf("movie size/date: %v %v, file %d %v", a.Size, a.DateModified, fi.Size(), fi.ModTime())
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "MediaStreamInfos" WHERE "ItemId" = ?`, database.GUID(a.ID)); n != 2 {
+				t.Errorf("movie streams: %d", n)
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "Chapters" WHERE "ItemId" = ? AND "Name" IN ('One', 'Two')`, database.GUID(a.ID)); n != 2 {
+				t.Errorf("movie chapters: %d", n)
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "BaseItemImageInfos" WHERE "ItemId" = ? AND "Width" = 64 AND "ImageType" IN (0, 2)`, database.GUID(a.ID)); n != 2 {
+				t.Errorf("movie images: %d", n)
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId" WHERE m."ItemId" = ?
+  AND ((v."Type" = 2 AND v."Value" IN ('Drama', 'Comedy')) OR (v."Type" = 3 AND v."Value" = 'Studio A'))`, database.GUID(a.ID)); n != 3 {
+				t.Errorf("movie genres and studio: %d", n)
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "PeopleBaseItemMap" m JOIN "Peoples" p ON p."Id" = m."PeopleId" WHERE m."ItemId" = ?
+  AND ((p."Name" = 'Ann Actor' AND p."PersonType" = 'Actor' AND m."Role" = 'Herself') OR (p."Name" = 'Dee Rector' AND p."PersonType" = 'Director'))`, database.GUID(a.ID)); n != 2 {
+				t.Errorf("movie people: %d", n)
+			}
+			if b := f.byPath(lm.ID, m2); b.Name != "Beta" || *b.ProductionYear != 1999 {
+				t.Errorf("movie with a broken .nfo: %+v", b)
+			}
+			if b := f.byPath(lm.ID, filepath.Join(movies, "Broken (2000)", "Broken (2000).mkv")); b.Name != "Broken" || b.RunTimeTicks != nil {
+				t.Errorf("unreadable movie: %+v", b)
+			}
+
+			// Series, seasons, episodes.
+			series := f.byPath(ls.ID, show)
+			s1 := f.byPath(ls.ID, filepath.Join(show, "Season 01"))
+			e := f.byPath(ls.ID, filepath.Join(show, "Season 01", "Show S01E02.mkv"))
+			if series.Type != media.ItemTypeSeries || series.Name != "The Show" || *series.ProductionYear != 2020 || !series.IsFolder {
+				t.Errorf("series: %+v", series)
+			}
+			if s1.Type != media.ItemTypeSeason || s1.Name != "Season 1" || !eqInt(s1.IndexNumber, ip(1)) || s1.ParentID != series.ID || s1.SeriesID != series.ID ||
+				s1.PresentationUniqueKey != series.PresentationUniqueKey+"-001" || s1.SeriesName != "The Show" {
+				t.Errorf("season: %+v", s1)
+			}
+			if e.Type != media.ItemTypeEpisode || !eqInt(e.IndexNumber, ip(2)) || !eqInt(e.ParentIndexNumber, ip(1)) || e.ParentID != s1.ID ||
+				e.SeriesID != series.ID || e.SeasonID != s1.ID || e.SeriesName != "The Show" || e.SeasonName != "Season 1" || e.TopParentID != ls.ID ||
+				len(e.AncestorIDs) != 4 || e.Name != "Show S01E02" {
+				t.Errorf("episode: %+v", e)
+			}
+			if b := f.byPath(ls.ID, filepath.Join(show, "Season 02", "Some Bonus.mkv")); b.IndexNumber != nil || !eqInt(b.ParentIndexNumber, ip(2)) {
+				t.Errorf("episode without a number: %+v", b)
+			}
+
+			// Artist, album, tracks; the album's cover comes from its tracks.
+			artist := f.byPath(lmu.ID, filepath.Join(music, "Osc"))
+			al := f.byPath(lmu.ID, album)
+			tr := f.byPath(lmu.ID, filepath.Join(album, "02 Second.flac"))
+			if artist.Type != media.ItemTypeMusicArtist || al.Type != media.ItemTypeMusicAlbum || al.ParentID != artist.ID || al.Name != "Tones" {
+				t.Errorf("artist/album: %+v %+v", artist, al)
+			}
+			if tr.Type != media.ItemTypeAudio || tr.Name != "Tone" || !eqInt(tr.IndexNumber, ip(2)) || tr.Album != "Tones" || len(tr.Artists) != 1 || tr.Artists[0] != "Osc" ||
+				tr.ParentID != al.ID || tr.MediaType != "Audio" {
+				t.Errorf("track: %+v", tr)
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "BaseItemImageInfos" WHERE "ItemId" IN (?, ?) AND "ImageType" = 0 AND "Width" = 64`, database.GUID(al.ID), database.GUID(tr.ID)); n != 2 {
+				t.Errorf("embedded cover art: %d images", n)
+			}
+
+			// Unchanged: nothing probed, nothing written.
+			if res := f.scan(0); res.Unchanged != res.Items || res.Added+res.Updated+res.Moved+res.Deleted != 0 {
+				t.Errorf("rescan of an unchanged library: %+v", res)
+			}
+
+			// Play state on items that will move and vanish.
+			u := &media.User{Name: "viewer", EnableAllFolders: true}
+			if err := f.st.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			gone := f.byPath(lm.ID, filepath.Join(movies, "Gamma (2005)", "Gamma (2005).mkv"))
+			for _, it := range []*media.Item{e, gone} {
+				if err := f.st.SaveUserData(ctx, &media.UserData{ItemID: it.ID, UserID: u.ID, Key: it.ID.Hyphenated(), Played: true, PlayCount: 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			// Add one, grow one, move one, delete one: two probes.
+			cp(t, c.video, filepath.Join(show, "Season 02", "Show S02E02.mkv"))
+			fh, err := os.OpenFile(m2, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = fh.Write(make([]byte, 1000))
+			fh.Close()
+			moved := filepath.Join(show, "Season 02", "Show S02E05.mkv")
+			if err := os.Rename(filepath.Join(show, "Season 01", "Show S01E02.mkv"), moved); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(movies, "Gamma (2005)")); err != nil {
+				t.Fatal(err)
+			}
+			res = f.scan(2)
+			// Updated: the grown movie, and the two season folders whose
+			// modification times changed.
+			if res.Added != 1 || res.Updated != 3 || res.Moved != 1 || res.Deleted != 1 {
+				t.Errorf("incremental scan: %+v", res)
+			}
+			me := f.byPath(ls.ID, moved)
+			if me.ID != e.ID || !eqInt(me.IndexNumber, ip(5)) || !eqInt(me.ParentIndexNumber, ip(2)) || me.SeasonName != "Season 2" {
+				t.Errorf("moved episode: %+v", me)
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "UserData" WHERE "ItemId" = ? AND "Played" = ?`, database.GUID(e.ID), true); n != 1 {
+				t.Errorf("moved episode lost its play state")
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "MediaStreamInfos" WHERE "ItemId" = ?`, database.GUID(e.ID)); n != 2 {
+				t.Errorf("moved episode lost its streams: %d", n)
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "UserData" WHERE "ItemId" = ? AND "CustomDataKey" = ? AND "RetentionDate" IS NOT NULL`,
+				database.GUID(media.PlaceholderItemID), gone.ID.Hyphenated()); n != 1 {
+				t.Errorf("deleted movie's play state not kept on the placeholder")
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "BaseItems" WHERE "Id" = ?`, database.GUID(gone.ID)); n != 0 {
+				t.Errorf("deleted movie still there")
+			}
+			f.scan(0)
+
+			// A library path removed: its items go at the next scan.
+			if err := f.st.RemoveLibraryPath(ctx, lmu.ID, music); err != nil {
+				t.Fatal(err)
+			}
+			if res := f.scan(0); res.Deleted != 1 {
+				t.Errorf("after removing the music folder: %+v", res)
+			}
+			if items, _ := f.st.Descendants(ctx, lmu.ID); len(items) != 0 {
+				t.Errorf("%d items left in an empty library", len(items))
+			}
+		})
+	}
+}
+
+// Two replicas (two stores on one PostgreSQL database) starting scans at
+// once: one runs, the other is refused.
+func TestScanLease(t *testing.T) {
+	url := testdb.NewPostgres(t)
+	var stores []*store.Store
+	for range 2 {
+		p, err := database.NewPostgres(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, open(t, p))
+	}
+	ctx := context.Background()
+	for round := range 5 {
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, st := range stores {
+			wg.Go(func() { errs[i] = st.TakeScanLease(ctx, "replica-"+string(rune('a'+i))) })
+		}
+		wg.Wait()
+		ok := 0
+		var winner int
+		for i, err := range errs {
+			if err == nil {
+				ok++
+				winner = i
+			} else if media.ErrorCode(err) != media.ECONFLICT {
+				t.Fatal(err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d scans took the lease: %v", round, ok, errs)
+		}
+		// While it is held, a whole scan elsewhere is refused too.
+		other := scan.New(stores[1-winner], scan.Options{})
+		if _, err := other.Scan(ctx, nil, nil); media.ErrorCode(err) != media.ECONFLICT {
+			t.Fatalf("scan while another holds the lease: %v", err)
+		}
+		st, err := stores[0].ScanState(ctx)
+		if err != nil || !st.Running {
+			t.Fatalf("state while running: %+v %v", st, err)
+		}
+		if err := stores[winner].EndScan(ctx, "replica-"+string(rune('a'+winner)), "Completed", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// With the lease free, a scan runs and leaves the state idle.
+	sc := scan.New(stores[1], scan.Options{})
+	if _, err := sc.Scan(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := stores[0].ScanState(ctx); st.Running || st.Result != "Completed" || st.Progress != 100 {
+		t.Errorf("after a scan: %+v", st)
+	}
+}
