@@ -41,6 +41,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg, err := f.Load(e.environ); err == nil {
+		srv.SetCacheDir(cfg.CacheDir)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -30,5 +30,8 @@ func New(ctx context.Context, s *store.Store, name string, log *slog.Logger) (*S
 	return &Server{api: api}, nil
 }
 
+// SetCacheDir sets where resized images are cached.
+func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }
+
 // Handler returns the router.
 func (s *Server) Handler() http.Handler { return s.api }
