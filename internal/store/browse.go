@@ -72,6 +72,8 @@ func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, seri
 		args = append(args, database.GUID(series))
 	}
 	args = append(args, media.ItemTypeEpisode, false, media.ItemTypeEpisode, false, limit, max(start, 0))
+	// BaseItems has no index on SeriesId; a series' episodes are found
+	// through AncestorIds, which is indexed by parent.
 	query := `WITH w AS (
   SELECT e."SeriesId" AS sid, MAX(` + fmt.Sprintf(pos, "e") + `) AS pos, MAX(u."LastPlayedDate") AS lp
   FROM "BaseItems" e JOIN "UserData" u ON u."ItemId" = e."Id" AND u."UserId" = ? AND u."Played" = ?
@@ -79,10 +81,10 @@ func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, seri
   GROUP BY e."SeriesId"
 ), n AS (
   SELECT w.sid, w.lp, (SELECT MIN(` + fmt.Sprintf(pos, "x") + `) FROM "BaseItems" x
-    WHERE x."SeriesId" = w.sid AND ` + ep("x") + ` AND ` + fmt.Sprintf(pos, "x") + ` > w.pos) AS npos
+    WHERE x."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = w.sid) AND ` + ep("x") + ` AND ` + fmt.Sprintf(pos, "x") + ` > w.pos) AS npos
   FROM w
 )
-SELECT (SELECT y."Id" FROM "BaseItems" y WHERE y."SeriesId" = n.sid AND ` + ep("y") + ` AND ` + fmt.Sprintf(pos, "y") + ` = n.npos
+SELECT (SELECT y."Id" FROM "BaseItems" y WHERE y."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = n.sid) AND ` + ep("y") + ` AND ` + fmt.Sprintf(pos, "y") + ` = n.npos
   ORDER BY y."Id" LIMIT 1), COUNT(*) OVER ()
 FROM n WHERE n.npos IS NOT NULL
 ORDER BY CASE WHEN n.lp IS NULL THEN 0 ELSE 1 END DESC, n.lp DESC, n.sid
