@@ -47,6 +47,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv.SetScanner(newScanner(st2, cfg, log))
+	srv.SetCacheDir(cfg.CacheDir)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

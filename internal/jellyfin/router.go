@@ -27,6 +27,8 @@ type Router struct {
 	serverID media.ID
 	// hostName is the server name used until the startup wizard sets one.
 	hostName string
+	// cacheDir holds resized images (SetCacheDir).
+	cacheDir string
 	touch    *touchCache
 	routes   []route
 	norm     *normaliser

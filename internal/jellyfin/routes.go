@@ -64,5 +64,46 @@ func (rt *Router) table() []route {
 		{"GET", "/ScheduledTasks", rt.listScheduledTasks, accessAdmin},
 		{"GET", "/ScheduledTasks/{taskId}", rt.getScheduledTask, accessAdmin},
 		{"POST", "/ScheduledTasks/Running/{taskId}", rt.startScheduledTask, accessAdmin},
+
+		// §3.4 the home screen.
+		{"GET", "/UserViews", rt.getViews, accessUser},
+		{"GET", "/Users/{userId}/Views", rt.getViews, accessSelf},
+		{"GET", "/UserItems/Resume", rt.getResume, accessUser},
+		{"GET", "/Users/{userId}/Items/Resume", rt.getResume, accessSelf},
+		{"GET", "/Shows/NextUp", rt.getNextUp, accessUser},
+		{"GET", "/Items/Latest", rt.getLatest, accessUser},
+		{"GET", "/Users/{userId}/Items/Latest", rt.getLatest, accessSelf},
+
+		// §3.5 browsing and §3.6 item detail.
+		{"GET", "/Items", rt.getItems, accessUser},
+		{"GET", "/Users/{userId}/Items", rt.getItems, accessSelf},
+		{"GET", "/Items/{itemId}", rt.getItem, accessUser},
+		{"GET", "/Users/{userId}/Items/{itemId}", rt.getItem, accessSelf},
+		{"GET", "/Shows/{seriesId}/Seasons", rt.getSeasons, accessUser},
+		{"GET", "/Shows/{seriesId}/Episodes", rt.getEpisodes, accessUser},
+
+		// §3.7 images: anonymous, as in Jellyfin.
+		{"GET", "/Items/{itemId}/Images/{imageType}", rt.getImage, accessPublic},
+		{"HEAD", "/Items/{itemId}/Images/{imageType}", rt.getImage, accessPublic},
+		{"GET", "/Items/{itemId}/Images/{imageType}/{imageIndex}", rt.getImage, accessPublic},
+		{"HEAD", "/Items/{itemId}/Images/{imageType}/{imageIndex}", rt.getImage, accessPublic},
+
+		// §3.8 user data.
+		{"POST", "/UserPlayedItems/{itemId}", rt.markPlayed, accessUser},
+		{"DELETE", "/UserPlayedItems/{itemId}", rt.markUnplayed, accessUser},
+		{"POST", "/Users/{userId}/PlayedItems/{itemId}", rt.markPlayed, accessSelf},
+		{"DELETE", "/Users/{userId}/PlayedItems/{itemId}", rt.markUnplayed, accessSelf},
+		{"POST", "/UserFavoriteItems/{itemId}", rt.markFavorite, accessUser},
+		{"DELETE", "/UserFavoriteItems/{itemId}", rt.unmarkFavorite, accessUser},
+		{"POST", "/Users/{userId}/FavoriteItems/{itemId}", rt.markFavorite, accessSelf},
+		{"DELETE", "/Users/{userId}/FavoriteItems/{itemId}", rt.unmarkFavorite, accessSelf},
+		{"GET", "/UserItems/{itemId}/UserData", rt.getUserData, accessUser},
+		{"POST", "/UserItems/{itemId}/UserData", rt.setUserData, accessUser},
+		{"GET", "/Users/{userId}/Items/{itemId}/UserData", rt.getUserData, accessSelf},
+		{"POST", "/Users/{userId}/Items/{itemId}/UserData", rt.setUserData, accessSelf},
+
+		// Display preferences (web client settings).
+		{"GET", "/DisplayPreferences/{displayPreferencesId}", rt.getDisplayPreferences, accessUser},
+		{"POST", "/DisplayPreferences/{displayPreferencesId}", rt.setDisplayPreferences, accessUser},
 	}
 }

@@ -1,6 +1,9 @@
 package media
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Item is a library item: a row of Jellyfin's BaseItems table. Type is the
 // .NET type name Jellyfin stores (see the ItemType constants).
@@ -82,4 +85,55 @@ type UserData struct {
 	AudioStreamIndex      *int
 	SubtitleStreamIndex   *int
 	RetentionDate         *time.Time
+}
+
+// More .NET type names, for the item kinds clients filter on.
+const (
+	ItemTypeBoxSet     = "MediaBrowser.Controller.Entities.Movies.BoxSet"
+	ItemTypePlaylist   = "MediaBrowser.Controller.Playlists.Playlist"
+	ItemTypeMusicVideo = "MediaBrowser.Controller.Entities.MusicVideo"
+	ItemTypeVideo      = "MediaBrowser.Controller.Entities.Video"
+	ItemTypeTrailer    = "MediaBrowser.Controller.Entities.Trailer"
+	ItemTypeBook       = "MediaBrowser.Controller.Entities.Book"
+	ItemTypeAudioBook  = "MediaBrowser.Controller.Entities.AudioBook"
+	ItemTypePhoto      = "MediaBrowser.Controller.Entities.Photo"
+	ItemTypePhotoAlbum = "MediaBrowser.Controller.Entities.PhotoAlbum"
+	ItemTypeMusicGenre = "MediaBrowser.Controller.Entities.Audio.MusicGenre"
+	ItemTypeStudio     = "MediaBrowser.Controller.Entities.Studio"
+	ItemTypeYear       = "MediaBrowser.Controller.Entities.Year"
+	ItemTypeUserView   = "MediaBrowser.Controller.Entities.UserView"
+)
+
+var kindTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range []string{ItemTypeAggregateFolder, ItemTypeUserRootFolder, ItemTypeCollectionFolder, ItemTypeFolder,
+		ItemTypeMovie, ItemTypeSeries, ItemTypeSeason, ItemTypeEpisode, ItemTypeMusicAlbum, ItemTypeMusicArtist, ItemTypeAudio,
+		ItemTypePerson, ItemTypeGenre, ItemTypeBoxSet, ItemTypePlaylist, ItemTypeMusicVideo, ItemTypeVideo, ItemTypeTrailer,
+		ItemTypeBook, ItemTypeAudioBook, ItemTypePhoto, ItemTypePhotoAlbum, ItemTypeMusicGenre, ItemTypeStudio, ItemTypeYear,
+		ItemTypeUserView} {
+		m[ItemKind(t)] = t
+	}
+	return m
+}()
+
+// ItemKind returns the BaseItemKind clients see for a stored type name:
+// the .NET class name without its namespace (Movie, Series, Episode...).
+func ItemKind(typ string) string {
+	for i := len(typ) - 1; i >= 0; i-- {
+		if typ[i] == '.' {
+			return typ[i+1:]
+		}
+	}
+	return typ
+}
+
+// ItemTypeOf returns the stored type name of a BaseItemKind, in any case;
+// ok is false for a kind jellyha does not know.
+func ItemTypeOf(kind string) (typ string, ok bool) {
+	for k, t := range kindTypes {
+		if strings.EqualFold(k, kind) {
+			return t, true
+		}
+	}
+	return "", false
 }

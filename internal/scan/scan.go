@@ -500,14 +500,14 @@ func (s *Scanner) build(ctx context.Context, lib *store.Library, root []media.ID
 		it.Genres, it.Studios, it.Tags = trimAll(info.Genres), trimAll(info.Studios), trimAll(info.Tags)
 		for _, a := range info.Actors {
 			if strings.TrimSpace(a.Name) != "" {
-				sc.Credits = append(sc.Credits, store.Credit{Name: strings.TrimSpace(a.Name), Kind: "Actor", Role: strings.TrimSpace(a.Role)})
+				sc.Credits = append(sc.Credits, store.ScanCredit{Name: strings.TrimSpace(a.Name), Kind: "Actor", Role: strings.TrimSpace(a.Role)})
 			}
 		}
 		for _, d := range trimAll(info.Directors) {
-			sc.Credits = append(sc.Credits, store.Credit{Name: d, Kind: "Director"})
+			sc.Credits = append(sc.Credits, store.ScanCredit{Name: d, Kind: "Director"})
 		}
 		for _, d := range trimAll(info.Writers) {
-			sc.Credits = append(sc.Credits, store.Credit{Name: d, Kind: "Writer"})
+			sc.Credits = append(sc.Credits, store.ScanCredit{Name: d, Kind: "Writer"})
 		}
 		for _, k := range []string{"imdb", "tmdb"} {
 			if v := info.providerID(k); v != "" {
@@ -727,7 +727,7 @@ func signature(sc *store.ScannedItem) string {
 	b, _ := json.Marshal(struct {
 		Item    media.LibraryItem
 		Values  []media.ItemValue
-		Credits []store.Credit
+		Credits []store.ScanCredit
 		Images  []media.ItemImage
 		Probe   string
 	}{it, sc.Values, sc.Credits, imgs, sc.File.Probe})

@@ -34,5 +34,8 @@ func New(ctx context.Context, s *store.Store, name string, log *slog.Logger) (*S
 // SetScanner sets the scanner /Library/Refresh runs.
 func (s *Server) SetScanner(sc *scan.Scanner) { s.api.SetScanner(sc) }
 
+// SetCacheDir sets where resized images are cached.
+func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }
+
 // Handler returns the router.
 func (s *Server) Handler() http.Handler { return s.api }

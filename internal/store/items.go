@@ -81,34 +81,52 @@ const itemColumns = `"Id", "Type", COALESCE("Name", ''), "ParentId", "TopParentI
   "IndexNumber", "ParentIndexNumber", "ProductionYear", "RunTimeTicks", "Size", "Width", "Height", "CommunityRating",
   "DateCreated", "DateModified", "PremiereDate", "DateLastSaved"`
 
-func scanItem(sc interface{ Scan(...any) error }) (*media.Item, error) {
-	var it media.Item
-	var artists, albumArtists, genres string
-	var index, parentIndex, year, width, height sql.NullInt64
-	var runtime, size sql.NullInt64
-	var rating sql.NullFloat64
-	err := sc.Scan(database.ScanGUID{ID: &it.ID}, &it.Type, &it.Name, database.ScanGUID{ID: &it.ParentID}, database.ScanGUID{ID: &it.TopParentID},
+// itemScan holds what scanning itemColumns needs besides the item.
+type itemScan struct {
+	it                            *media.Item
+	artists, albumArtists, genres string
+	index, parentIndex, year      sql.NullInt64
+	width, height                 sql.NullInt64
+	runtime, size                 sql.NullInt64
+	rating                        sql.NullFloat64
+}
+
+// dest returns the scan destinations of itemColumns.
+func (x *itemScan) dest() []any {
+	it := x.it
+	return []any{database.ScanGUID{ID: &it.ID}, &it.Type, &it.Name, database.ScanGUID{ID: &it.ParentID}, database.ScanGUID{ID: &it.TopParentID},
 		&it.Path, &it.IsFolder, &it.IsVirtualItem, &it.MediaType, &it.SortName, &it.CleanName, &it.Overview,
 		&it.PresentationUniqueKey, &it.SeriesPresentationUniqueKey, database.ScanGUID{ID: &it.SeriesID}, &it.SeriesName,
-		database.ScanGUID{ID: &it.SeasonID}, &it.SeasonName, &it.Album, &artists, &albumArtists, &genres,
-		&index, &parentIndex, &year, &runtime, &size, &width, &height, &rating,
-		database.ScanTime{T: &it.DateCreated}, database.ScanTime{T: &it.DateModified}, database.ScanTime{T: &it.PremiereDate}, database.ScanTime{T: &it.DateLastSaved})
-	if err != nil {
-		return nil, err
+		database.ScanGUID{ID: &it.SeasonID}, &it.SeasonName, &it.Album, &x.artists, &x.albumArtists, &x.genres,
+		&x.index, &x.parentIndex, &x.year, &x.runtime, &x.size, &x.width, &x.height, &x.rating,
+		database.ScanTime{T: &it.DateCreated}, database.ScanTime{T: &it.DateModified}, database.ScanTime{T: &it.PremiereDate}, database.ScanTime{T: &it.DateLastSaved}}
+}
+
+// finish converts the scanned values into the item.
+func (x *itemScan) finish() {
+	it := x.it
+	it.Artists, it.AlbumArtists, it.Genres = splitList(x.artists), splitList(x.albumArtists), splitList(x.genres)
+	it.IndexNumber, it.ParentIndexNumber, it.ProductionYear = intPtr(x.index), intPtr(x.parentIndex), intPtr(x.year)
+	it.Width, it.Height = intPtr(x.width), intPtr(x.height)
+	if x.runtime.Valid {
+		it.RunTimeTicks = &x.runtime.Int64
 	}
-	it.Artists, it.AlbumArtists, it.Genres = splitList(artists), splitList(albumArtists), splitList(genres)
-	it.IndexNumber, it.ParentIndexNumber, it.ProductionYear = intPtr(index), intPtr(parentIndex), intPtr(year)
-	it.Width, it.Height = intPtr(width), intPtr(height)
-	if runtime.Valid {
-		it.RunTimeTicks = &runtime.Int64
+	if x.size.Valid {
+		it.Size = &x.size.Int64
 	}
-	if size.Valid {
-		it.Size = &size.Int64
-	}
-	if rating.Valid {
-		f := float32(rating.Float64)
+	if x.rating.Valid {
+		f := float32(x.rating.Float64)
 		it.CommunityRating = &f
 	}
+}
+
+func scanItem(sc interface{ Scan(...any) error }) (*media.Item, error) {
+	var it media.Item
+	x := &itemScan{it: &it}
+	if err := sc.Scan(x.dest()...); err != nil {
+		return nil, err
+	}
+	x.finish()
 	return &it, nil
 }
 

@@ -65,8 +65,8 @@ type ScanFile struct {
 	Sig string
 }
 
-// Credit is a person credited on a scanned item.
-type Credit struct {
+// ScanCredit is a person credited on a scanned item.
+type ScanCredit struct {
 	Name string
 	Kind string // PersonKind: Actor, Director...
 	Role string
@@ -81,7 +81,7 @@ type ScannedItem struct {
 	Streams  []media.MediaStream
 	Chapters []media.Chapter
 	Values   []media.ItemValue // Type and Value; ids are found or made
-	Credits  []Credit
+	Credits  []ScanCredit
 	Images   []media.ItemImage
 	// UserDataKeys are the item's user data keys: play state left on the
 	// placeholder item under one of them is re-attached (Jellyfin's rule

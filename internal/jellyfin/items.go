@@ -1,0 +1,824 @@
+package jellyfin
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/store"
+)
+
+// The browse API (jellyfin-api.md §3.4-§3.8). Every item a handler reads
+// goes through store.QueryItems scoped to the libraries the caller may
+// see, so an item of another library answers 404, exactly as an unknown
+// one does.
+
+// viewer is whose eyes a request looks through: the user whose play state
+// is shown and whose libraries bound what is found.
+type viewer struct {
+	user *media.User // nil for an API key acting without a user
+	libs []media.ID
+}
+
+func (v *viewer) userID() media.ID {
+	if v.user == nil {
+		return media.NilID
+	}
+	return v.user.ID
+}
+
+// viewerOf resolves the user a request is about: the {userId} of a legacy
+// path (already checked by accessSelf), else the userId query parameter,
+// which only an administrator may point at someone else, else the caller.
+func (rt *Router) viewerOf(r *http.Request, p *principal) (*viewer, error) {
+	ctx := r.Context()
+	u := p.user
+	raw := r.PathValue("userId")
+	if raw == "" {
+		raw = query(r, "userId")
+	}
+	if raw != "" {
+		id, err := media.ParseID(raw)
+		if err != nil {
+			return nil, media.Errorf(media.EINVALID, "userId is not a valid id")
+		}
+		if u == nil || u.ID != id {
+			if !p.admin() {
+				return nil, media.Errorf(media.EFORBIDDEN, "only the user or an administrator may do this")
+			}
+			if u, err = rt.store.User(ctx, id); err != nil {
+				return nil, err
+			}
+		}
+	}
+	all, err := rt.store.CollectionFolders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &viewer{user: u, libs: all}
+	if u != nil && !u.EnableAllFolders {
+		v.libs = slices.DeleteFunc(slices.Clone(all), func(id media.ID) bool { return !slices.Contains(u.EnabledFolders, id) })
+	}
+	return v, nil
+}
+
+func (v *viewer) query() *store.ItemQuery {
+	return &store.ItemQuery{Libraries: v.libs, UserID: v.userID()}
+}
+
+// dtoOpts reads EnableUserData and EnableImages (both default to true).
+func dtoOpts(r *http.Request, v *viewer) dtoOptions {
+	o := dtoOptions{userData: v.user != nil, images: true}
+	if b := queryBool(r, "EnableUserData"); b != nil && !*b {
+		o.userData = false
+	}
+	if b := queryBool(r, "EnableImages"); b != nil {
+		o.images = *b
+	}
+	return o
+}
+
+func (rt *Router) result(page *store.ItemPage, start int, o dtoOptions) *QueryResult[*BaseItemDto] {
+	res := &QueryResult[*BaseItemDto]{Items: make([]*BaseItemDto, 0, len(page.Items)), TotalRecordCount: page.Total, StartIndex: start}
+	for _, it := range page.Items {
+		res.Items = append(res.Items, rt.itemDto(it, o))
+	}
+	return res
+}
+
+func queryInt(r *http.Request, name string) (int, bool, error) {
+	v := query(r, name)
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, false, media.Errorf(media.EINVALID, "%s must be a whole number", name)
+	}
+	return n, true, nil
+}
+
+func queryID(r *http.Request, name string) (media.ID, error) {
+	v := query(r, name)
+	if v == "" {
+		return media.NilID, nil
+	}
+	id, err := media.ParseID(v)
+	if err != nil {
+		return id, media.Errorf(media.EINVALID, "%s is not a valid id", name)
+	}
+	return id, nil
+}
+
+func queryIDs(r *http.Request, name string) ([]media.ID, error) {
+	var out []media.ID
+	for _, v := range queryList(r, name) {
+		id, err := media.ParseID(v)
+		if err != nil {
+			return nil, media.Errorf(media.EINVALID, "%s holds an invalid id %q", name, v)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// noType matches no stored type: a filter on kinds jellyha does not know
+// finds nothing, rather than everything.
+const noType = "?"
+
+func itemTypes(kinds []string, include bool) []string {
+	var out []string
+	for _, k := range kinds {
+		if t, ok := media.ItemTypeOf(k); ok {
+			out = append(out, t)
+		}
+	}
+	if include && len(kinds) > 0 && len(out) == 0 {
+		out = []string{noType}
+	}
+	return out
+}
+
+// paging reads StartIndex and Limit into q.
+func paging(r *http.Request, q *store.ItemQuery) error {
+	start, _, err := queryInt(r, "StartIndex")
+	if err != nil {
+		return err
+	}
+	limit, _, err := queryInt(r, "Limit")
+	if err != nil {
+		return err
+	}
+	q.StartIndex, q.Limit = start, limit
+	return nil
+}
+
+// sorting reads SortBy and SortOrder (comma lists; an order applies to the
+// key at its position, the last one to any keys beyond).
+func sorting(r *http.Request, q *store.ItemQuery, def ...store.ItemSort) {
+	by, orders := queryList(r, "SortBy"), queryList(r, "SortOrder")
+	q.Sort = nil
+	for i, b := range by {
+		if !store.KnownSort(b) {
+			continue
+		}
+		desc := false
+		if len(orders) > 0 {
+			desc = strings.EqualFold(orders[min(i, len(orders)-1)], "Descending")
+		}
+		q.Sort = append(q.Sort, store.ItemSort{By: b, Descending: desc})
+	}
+	if len(q.Sort) == 0 {
+		q.Sort = def
+	}
+}
+
+// mediaTypeName spells a MediaType as Jellyfin stores it.
+func mediaTypeName(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + strings.ToLower(s[1:])
+}
+
+// itemQuery reads /Items' parameters.
+func itemQuery(r *http.Request, v *viewer) (*store.ItemQuery, error) {
+	q := v.query()
+	var err error
+	if q.ParentID, err = queryID(r, "ParentId"); err != nil {
+		return nil, err
+	}
+	if b := queryBool(r, "Recursive"); b != nil {
+		q.Recursive = *b
+	}
+	if q.IDs, err = queryIDs(r, "Ids"); err != nil {
+		return nil, err
+	}
+	if len(q.IDs) == 0 && q.ParentID.IsZero() && !q.Recursive {
+		// Jellyfin lists the user's root folder then: the libraries.
+		q.Types = []string{media.ItemTypeCollectionFolder}
+	}
+	if kinds := queryList(r, "IncludeItemTypes"); len(kinds) > 0 {
+		q.Types = itemTypes(kinds, true)
+	}
+	q.ExcludeTypes = itemTypes(queryList(r, "ExcludeItemTypes"), false)
+	for _, m := range queryList(r, "MediaTypes") {
+		q.MediaTypes = append(q.MediaTypes, mediaTypeName(m))
+	}
+	q.IsFavorite, q.IsPlayed, q.IsFolder = queryBool(r, "IsFavorite"), queryBool(r, "IsPlayed"), queryBool(r, "IsFolder")
+	yes, no := true, false
+	for _, f := range queryList(r, "Filters") {
+		switch strings.ToLower(f) {
+		case "isplayed":
+			q.IsPlayed = &yes
+		case "isunplayed":
+			q.IsPlayed = &no
+		case "isfavorite":
+			q.IsFavorite = &yes
+		case "isresumable":
+			q.IsResumable = true
+		case "isfolder":
+			q.IsFolder = &yes
+		case "isnotfolder":
+			q.IsFolder = &no
+		}
+	}
+	// Genres are pipe-delimited (names hold commas); GenreIds and Years
+	// are comma lists.
+	for _, v := range r.URL.Query()["genres"] {
+		for g := range strings.SplitSeq(v, "|") {
+			if g = strings.TrimSpace(g); g != "" {
+				q.Genres = append(q.Genres, g)
+			}
+		}
+	}
+	if q.GenreIDs, err = queryIDs(r, "GenreIds"); err != nil {
+		return nil, err
+	}
+	for _, y := range queryList(r, "Years") {
+		n, err := strconv.Atoi(y)
+		if err != nil {
+			return nil, media.Errorf(media.EINVALID, "Years holds %q, not a year", y)
+		}
+		q.Years = append(q.Years, n)
+	}
+	q.SearchTerm, q.NameStartsWith = query(r, "SearchTerm"), query(r, "NameStartsWith")
+	if err := paging(r, q); err != nil {
+		return nil, err
+	}
+	sorting(r, q, store.ItemSort{By: "SortName"})
+	return q, nil
+}
+
+// getItems is GET /Items and /Users/{userId}/Items.
+func (rt *Router) getItems(w http.ResponseWriter, r *http.Request, p *principal) error {
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	q, err := itemQuery(r, v)
+	if err != nil {
+		return err
+	}
+	page, err := rt.store.QueryItems(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rt.result(page, q.StartIndex, dtoOpts(r, v)))
+	return nil
+}
+
+// item returns one item the viewer may see, ENOTFOUND otherwise.
+func (rt *Router) item(ctx context.Context, v *viewer, id media.ID) (*store.ItemRow, error) {
+	q := v.query()
+	q.IDs = []media.ID{id}
+	page, err := rt.store.QueryItems(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Items) == 0 {
+		return nil, media.Errorf(media.ENOTFOUND, "item %s not found", id)
+	}
+	return page.Items[0], nil
+}
+
+// getItem is GET /Items/{itemId} and /Users/{userId}/Items/{itemId}: the
+// item with its credits, genres and studios.
+func (rt *Router) getItem(w http.ResponseWriter, r *http.Request, p *principal) error {
+	ctx := r.Context()
+	id, err := pathID(r, "itemId")
+	if err != nil {
+		return err
+	}
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	it, err := rt.item(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	dto := rt.itemDto(it, dtoOpts(r, v))
+	people, err := rt.store.ItemPeople(ctx, id)
+	if err != nil {
+		return err
+	}
+	dto.People = make([]BaseItemPerson, 0, len(people))
+	for _, c := range people {
+		dto.People = append(dto.People, BaseItemPerson{Name: c.Name, ID: c.ID.String(), Role: c.Role, Type: c.Type})
+	}
+	for _, kind := range []media.ItemValueType{media.ItemValueGenre, media.ItemValueStudio} {
+		values, err := rt.store.ItemValues(ctx, id, kind)
+		if err != nil {
+			return err
+		}
+		pairs := make([]NameGuidPair, 0, len(values))
+		for _, iv := range values {
+			pairs = append(pairs, NameGuidPair{Name: iv.Value, ID: iv.ID.String()})
+		}
+		if kind == media.ItemValueGenre {
+			dto.GenreItems = pairs
+		} else {
+			dto.Studios = pairs
+		}
+	}
+	if it.Type == media.ItemTypeCollectionFolder && dto.CollectionType == "" {
+		if dto.CollectionType, err = rt.derivedCollectionType(ctx, id); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, dto)
+	return nil
+}
+
+// derivedCollectionType names a library without a stored type after what
+// it holds.
+func (rt *Router) derivedCollectionType(ctx context.Context, lib media.ID) (string, error) {
+	types, err := rt.store.ContentTypes(ctx, lib)
+	if err != nil {
+		return "", err
+	}
+	kinds := map[string]string{
+		media.ItemTypeMovie: "movies", media.ItemTypeSeries: "tvshows", media.ItemTypeEpisode: "tvshows",
+		media.ItemTypeMusicAlbum: "music", media.ItemTypeAudio: "music", media.ItemTypeMusicArtist: "music",
+		media.ItemTypeMusicVideo: "musicvideos", media.ItemTypeBook: "books", media.ItemTypeAudioBook: "books",
+		media.ItemTypePhoto: "homevideos", media.ItemTypeBoxSet: "boxsets", media.ItemTypePlaylist: "playlists",
+	}
+	found := map[string]bool{}
+	for t := range types {
+		if k, ok := kinds[t]; ok {
+			found[k] = true
+		}
+	}
+	if len(found) == 1 {
+		for k := range found {
+			return k, nil
+		}
+	}
+	return "mixed", nil
+}
+
+// getViews is GET /UserViews and /Users/{userId}/Views: the libraries the
+// user may see.
+func (rt *Router) getViews(w http.ResponseWriter, r *http.Request, p *principal) error {
+	ctx := r.Context()
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	q := v.query()
+	q.Types = []string{media.ItemTypeCollectionFolder}
+	q.Sort = []store.ItemSort{{By: "SortName"}}
+	page, err := rt.store.QueryItems(ctx, q)
+	if err != nil {
+		return err
+	}
+	res := rt.result(page, 0, dtoOpts(r, v))
+	for _, dto := range res.Items {
+		if dto.CollectionType == "" {
+			id, _ := media.ParseID(dto.ID)
+			if dto.CollectionType, err = rt.derivedCollectionType(ctx, id); err != nil {
+				return err
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// getResume is GET /UserItems/Resume and /Users/{userId}/Items/Resume:
+// items in progress, the most recently played first.
+func (rt *Router) getResume(w http.ResponseWriter, r *http.Request, p *principal) error {
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	if v.user == nil {
+		writeJSON(w, http.StatusOK, &QueryResult[*BaseItemDto]{Items: []*BaseItemDto{}})
+		return nil
+	}
+	q := v.query()
+	if q.ParentID, err = queryID(r, "ParentId"); err != nil {
+		return err
+	}
+	q.Recursive = true
+	q.IsResumable, q.NotPlayed = true, true
+	for _, m := range queryList(r, "MediaTypes") {
+		q.MediaTypes = append(q.MediaTypes, mediaTypeName(m))
+	}
+	q.Types = itemTypes(queryList(r, "IncludeItemTypes"), true)
+	q.ExcludeTypes = itemTypes(queryList(r, "ExcludeItemTypes"), false)
+	if err := paging(r, q); err != nil {
+		return err
+	}
+	q.Sort = []store.ItemSort{{By: "DatePlayed", Descending: true}}
+	page, err := rt.store.QueryItems(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rt.result(page, q.StartIndex, dtoOpts(r, v)))
+	return nil
+}
+
+// getNextUp is GET /Shows/NextUp: per series, the episode after the last
+// one the user played.
+func (rt *Router) getNextUp(w http.ResponseWriter, r *http.Request, p *principal) error {
+	ctx := r.Context()
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	if v.user == nil {
+		return media.Errorf(media.EINVALID, "userId is required")
+	}
+	series, err := queryID(r, "SeriesId")
+	if err != nil {
+		return err
+	}
+	q := v.query()
+	if err := paging(r, q); err != nil {
+		return err
+	}
+	ids, total, err := rt.store.NextUp(ctx, v.user.ID, v.libs, series, q.StartIndex, q.Limit)
+	if err != nil {
+		return err
+	}
+	res := &QueryResult[*BaseItemDto]{Items: []*BaseItemDto{}, TotalRecordCount: total, StartIndex: q.StartIndex}
+	if len(ids) > 0 {
+		rows, err := rt.rowsInOrder(ctx, v, ids)
+		if err != nil {
+			return err
+		}
+		res = rt.result(&store.ItemPage{Items: rows, Total: total}, q.StartIndex, dtoOpts(r, v))
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// rowsInOrder reads items by id and returns them in the order of ids.
+func (rt *Router) rowsInOrder(ctx context.Context, v *viewer, ids []media.ID) ([]*store.ItemRow, error) {
+	q := v.query()
+	q.IDs = ids
+	page, err := rt.store.QueryItems(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[media.ID]*store.ItemRow, len(page.Items))
+	for _, it := range page.Items {
+		byID[it.ID] = it
+	}
+	out := make([]*store.ItemRow, 0, len(ids))
+	for _, id := range ids {
+		if it, ok := byID[id]; ok {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// latestScan is how many new items per wanted group Latest reads before
+// grouping them; a library whose newest items all belong to a few series
+// may show fewer groups than asked.
+const latestScan = 10
+
+// getLatest is GET /Items/Latest and /Users/{userId}/Items/Latest: the
+// newest items, a bare array. With GroupItems (the default), several new
+// episodes of a series collapse into the series and tracks into their
+// album, with ChildCount the number of new ones, as Jellyfin does.
+func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal) error {
+	ctx := r.Context()
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	q := v.query()
+	if q.ParentID, err = queryID(r, "ParentId"); err != nil {
+		return err
+	}
+	limit, ok, err := queryInt(r, "Limit")
+	if err != nil {
+		return err
+	}
+	if !ok || limit == 0 {
+		limit = 20
+	}
+	group := true
+	if b := queryBool(r, "GroupItems"); b != nil {
+		group = *b
+	}
+	q.Recursive = true
+	no := false
+	q.IsFolder = &no
+	if b := queryBool(r, "IsPlayed"); b != nil {
+		q.IsPlayed = b
+	} else if v.user != nil {
+		// HidePlayedInLatest, on by default and not stored by jellyha.
+		q.NotPlayed = true
+	}
+	q.Types = itemTypes(queryList(r, "IncludeItemTypes"), true)
+	q.Sort = []store.ItemSort{{By: "DateCreated", Descending: true}}
+	q.Limit = limit
+	if group {
+		q.Limit = min(limit*latestScan, 2000)
+	}
+	page, err := rt.store.QueryItems(ctx, q)
+	if err != nil {
+		return err
+	}
+	o := dtoOpts(r, v)
+	out := []*BaseItemDto{}
+	if !group {
+		for _, it := range page.Items {
+			out = append(out, rt.itemDto(it, o))
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	type bucket struct {
+		container media.ID
+		album     bool
+		items     []*store.ItemRow
+	}
+	var buckets []*bucket
+	index := map[media.ID]*bucket{}
+	for _, it := range page.Items {
+		var c media.ID
+		album := false
+		switch it.Type {
+		case media.ItemTypeEpisode:
+			c = it.SeriesID
+		case media.ItemTypeAudio:
+			c, album = it.ParentID, true
+		}
+		if c.IsZero() {
+			if len(buckets) < limit {
+				buckets = append(buckets, &bucket{items: []*store.ItemRow{it}})
+			}
+			continue
+		}
+		if b, ok := index[c]; ok {
+			b.items = append(b.items, it)
+			continue
+		}
+		if len(buckets) < limit {
+			b := &bucket{container: c, album: album, items: []*store.ItemRow{it}}
+			index[c] = b
+			buckets = append(buckets, b)
+		}
+	}
+	var containers []media.ID
+	for _, b := range buckets {
+		if !b.container.IsZero() && (len(b.items) > 1 || b.album) {
+			containers = append(containers, b.container)
+		}
+	}
+	byID := map[media.ID]*store.ItemRow{}
+	if len(containers) > 0 {
+		rows, err := rt.rowsInOrder(ctx, v, containers)
+		if err != nil {
+			return err
+		}
+		for _, c := range rows {
+			byID[c.ID] = c
+		}
+	}
+	for _, b := range buckets {
+		if c, ok := byID[b.container]; ok && (len(b.items) > 1 || b.album) {
+			dto := rt.itemDto(c, o)
+			n := len(b.items)
+			dto.ChildCount = &n
+			out = append(out, dto)
+			continue
+		}
+		out = append(out, rt.itemDto(b.items[0], o))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// visibleSeries checks that the series in the path is one the viewer may
+// see.
+func (rt *Router) visibleSeries(r *http.Request, v *viewer) (media.ID, error) {
+	id, err := pathID(r, "seriesId")
+	if err != nil {
+		return id, err
+	}
+	it, err := rt.item(r.Context(), v, id)
+	if err != nil {
+		return id, err
+	}
+	if it.Type != media.ItemTypeSeries {
+		return id, media.Errorf(media.ENOTFOUND, "series %s not found", id)
+	}
+	return id, nil
+}
+
+// getSeasons is GET /Shows/{seriesId}/Seasons.
+func (rt *Router) getSeasons(w http.ResponseWriter, r *http.Request, p *principal) error {
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	series, err := rt.visibleSeries(r, v)
+	if err != nil {
+		return err
+	}
+	q := v.query()
+	q.ParentID = series
+	q.Types = []string{media.ItemTypeSeason}
+	q.Sort = []store.ItemSort{{By: "IndexNumber"}, {By: "SortName"}}
+	page, err := rt.store.QueryItems(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rt.result(page, 0, dtoOpts(r, v)))
+	return nil
+}
+
+// getEpisodes is GET /Shows/{seriesId}/Episodes, optionally of one season
+// (SeasonId, or Season by number).
+func (rt *Router) getEpisodes(w http.ResponseWriter, r *http.Request, p *principal) error {
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	series, err := rt.visibleSeries(r, v)
+	if err != nil {
+		return err
+	}
+	q := v.query()
+	q.SeriesID = series
+	q.Types = []string{media.ItemTypeEpisode}
+	if q.SeasonID, err = queryID(r, "SeasonId"); err != nil {
+		return err
+	}
+	if n, ok, err := queryInt(r, "Season"); err != nil {
+		return err
+	} else if ok {
+		q.ParentIndexNumber = &n
+	}
+	if err := paging(r, q); err != nil {
+		return err
+	}
+	sorting(r, q, store.ItemSort{By: "ParentIndexNumber"}, store.ItemSort{By: "IndexNumber"}, store.ItemSort{By: "SortName"})
+	page, err := rt.store.QueryItems(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rt.result(page, q.StartIndex, dtoOpts(r, v)))
+	return nil
+}
+
+// changeUserData applies fn to the viewer's play state of the item in the
+// path and answers with the new UserItemDataDto. With cascade, a folder's
+// playable descendants are changed instead of the folder (marking a
+// series played marks its episodes).
+func (rt *Router) changeUserData(w http.ResponseWriter, r *http.Request, p *principal, cascade bool, fn func(*media.UserData)) error {
+	ctx := r.Context()
+	id, err := pathID(r, "itemId")
+	if err != nil {
+		return err
+	}
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	if v.user == nil {
+		return media.Errorf(media.EINVALID, "userId is required")
+	}
+	it, err := rt.item(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	targets := []store.KeyedItem{{ID: it.ID, Key: userDataKey(it)}}
+	if cascade && it.IsFolder {
+		q := v.query()
+		q.ParentID, q.Recursive = it.ID, true
+		no := false
+		q.IsFolder = &no
+		q.Sort = []store.ItemSort{{By: "SortName"}}
+		page, err := rt.store.QueryItems(ctx, q)
+		if err != nil {
+			return err
+		}
+		targets = targets[:0]
+		for _, c := range page.Items {
+			targets = append(targets, store.KeyedItem{ID: c.ID, Key: userDataKey(c)})
+		}
+	}
+	if len(targets) > 0 {
+		if _, err := rt.store.UpdateUserData(ctx, v.user.ID, targets, fn); err != nil {
+			return err
+		}
+	}
+	if it, err = rt.item(ctx, v, id); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userDataDto(it))
+	return nil
+}
+
+// markPlayed is POST /UserPlayedItems/{itemId}: Jellyfin's MarkPlayed.
+func (rt *Router) markPlayed(w http.ResponseWriter, r *http.Request, p *principal) error {
+	at := time.Now().UTC()
+	if s := query(r, "DatePlayed"); s != "" {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02T15:04:05.9999999", s); err != nil {
+				return media.Errorf(media.EINVALID, "datePlayed is not a date")
+			}
+		}
+		at = t.UTC()
+	}
+	return rt.changeUserData(w, r, p, true, func(d *media.UserData) {
+		d.Played = true
+		d.PlayCount++
+		d.LastPlayedDate = &at
+		d.PlaybackPositionTicks = 0
+	})
+}
+
+// markUnplayed is DELETE /UserPlayedItems/{itemId}: Jellyfin's
+// MarkUnplayed, which forgets the play count and date too.
+func (rt *Router) markUnplayed(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return rt.changeUserData(w, r, p, true, func(d *media.UserData) {
+		d.Played, d.PlayCount, d.LastPlayedDate, d.PlaybackPositionTicks = false, 0, nil, 0
+	})
+}
+
+func (rt *Router) markFavorite(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return rt.changeUserData(w, r, p, false, func(d *media.UserData) { d.IsFavorite = true })
+}
+
+func (rt *Router) unmarkFavorite(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return rt.changeUserData(w, r, p, false, func(d *media.UserData) { d.IsFavorite = false })
+}
+
+// getUserData is GET /UserItems/{itemId}/UserData.
+func (rt *Router) getUserData(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "itemId")
+	if err != nil {
+		return err
+	}
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	if v.user == nil {
+		return media.Errorf(media.EINVALID, "userId is required")
+	}
+	it, err := rt.item(r.Context(), v, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userDataDto(it))
+	return nil
+}
+
+// UpdateUserItemDataDto is the body of POST /UserItems/{itemId}/UserData:
+// the members sent are written, the others kept.
+type UpdateUserItemDataDto struct {
+	Rating                *float64
+	PlaybackPositionTicks *int64
+	PlayCount             *int
+	IsFavorite            *bool
+	Likes                 *bool
+	LastPlayedDate        *time.Time
+	Played                *bool
+}
+
+// setUserData is POST /UserItems/{itemId}/UserData.
+func (rt *Router) setUserData(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var u UpdateUserItemDataDto
+	if err := decode(r, &u, true); err != nil {
+		return err
+	}
+	return rt.changeUserData(w, r, p, false, func(d *media.UserData) {
+		if u.Rating != nil {
+			d.Rating = u.Rating
+		}
+		if u.PlaybackPositionTicks != nil {
+			d.PlaybackPositionTicks = *u.PlaybackPositionTicks
+		}
+		if u.PlayCount != nil {
+			d.PlayCount = *u.PlayCount
+		}
+		if u.IsFavorite != nil {
+			d.IsFavorite = *u.IsFavorite
+		}
+		if u.Likes != nil {
+			d.Likes = u.Likes
+		}
+		if u.LastPlayedDate != nil {
+			t := u.LastPlayedDate.UTC()
+			d.LastPlayedDate = &t
+		}
+		if u.Played != nil {
+			d.Played = *u.Played
+		}
+	})
+}

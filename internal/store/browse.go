@@ -1,0 +1,431 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// CollectionFolders returns the ids of every library (CollectionFolder
+// item), by sort name.
+func (s *Store) CollectionFolders(ctx context.Context) ([]media.ID, error) {
+	var ids []media.ID
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		ids = nil
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Id" FROM "BaseItems" WHERE "Type" = ? AND "IsVirtualItem" = ?
+ORDER BY "SortName", "Id"`), media.ItemTypeCollectionFolder, false)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id media.ID
+			if err := rows.Scan(database.ScanGUID{ID: &id}); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: libraries: %w", err)
+	}
+	return ids, nil
+}
+
+// ItemImages returns an item's images, by type and path.
+func (s *Store) ItemImages(ctx context.Context, id media.ID) ([]media.ItemImage, error) {
+	r := &ItemRow{}
+	r.ID = id
+	if err := s.attach(ctx, []*ItemRow{r}); err != nil {
+		return nil, err
+	}
+	return r.Images, nil
+}
+
+// NextUp returns, for each series of the given libraries in which user
+// has played an episode, the episode that follows the last one played (by
+// season and episode number, specials left out), the series whose episodes
+// were played most recently first; and how many there are in all.
+func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, series media.ID, start, limit int) ([]media.ID, int, error) {
+	if len(libs) == 0 {
+		return nil, 0, nil
+	}
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	const pos = `%[1]s."ParentIndexNumber" * 100000 + %[1]s."IndexNumber"`
+	ep := func(a string) string {
+		return fmt.Sprintf(`%[1]s."Type" = ? AND %[1]s."IsVirtualItem" = ? AND %[1]s."ParentIndexNumber" > 0 AND %[1]s."IndexNumber" IS NOT NULL`, a)
+	}
+	args := []any{database.GUID(user), true, media.ItemTypeEpisode, false}
+	args = append(args, guids(libs)...)
+	filter := ""
+	if !series.IsZero() {
+		filter = ` AND e."SeriesId" = ?`
+		args = append(args, database.GUID(series))
+	}
+	args = append(args, media.ItemTypeEpisode, false, media.ItemTypeEpisode, false, limit, max(start, 0))
+	// BaseItems has no index on SeriesId; a series' episodes are found
+	// through AncestorIds, which is indexed by parent.
+	query := `WITH w AS (
+  SELECT e."SeriesId" AS sid, MAX(` + fmt.Sprintf(pos, "e") + `) AS pos, MAX(u."LastPlayedDate") AS lp
+  FROM "BaseItems" e JOIN "UserData" u ON u."ItemId" = e."Id" AND u."UserId" = ? AND u."Played" = ?
+  WHERE ` + ep("e") + ` AND e."SeriesId" IS NOT NULL AND e."TopParentId" IN (` + placeholders(len(libs)) + `)` + filter + `
+  GROUP BY e."SeriesId"
+), n AS (
+  SELECT w.sid, w.lp, (SELECT MIN(` + fmt.Sprintf(pos, "x") + `) FROM "BaseItems" x
+    WHERE x."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = w.sid) AND ` + ep("x") + ` AND ` + fmt.Sprintf(pos, "x") + ` > w.pos) AS npos
+  FROM w
+)
+SELECT (SELECT y."Id" FROM "BaseItems" y WHERE y."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = n.sid) AND ` + ep("y") + ` AND ` + fmt.Sprintf(pos, "y") + ` = n.npos
+  ORDER BY y."Id" LIMIT 1), COUNT(*) OVER ()
+FROM n WHERE n.npos IS NOT NULL
+ORDER BY CASE WHEN n.lp IS NULL THEN 0 ELSE 1 END DESC, n.lp DESC, n.sid
+LIMIT ? OFFSET ?`
+	var ids []media.ID
+	total := 0
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		ids, total = nil, 0
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id media.ID
+			if err := rows.Scan(database.ScanGUID{ID: &id}, &total); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: next up: %w", err)
+	}
+	return ids, total, nil
+}
+
+// Credit is a person credited on an item.
+type Credit struct {
+	ID   media.ID
+	Name string
+	Role string
+	Type string // PersonKind: Actor, Director...
+}
+
+// ItemPeople returns an item's cast and crew in credit order.
+func (s *Store) ItemPeople(ctx context.Context, id media.ID) ([]Credit, error) {
+	var out []Credit
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		out = nil
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT p."Id", p."Name", m."Role", COALESCE(p."PersonType", '')
+FROM "PeopleBaseItemMap" m JOIN "Peoples" p ON p."Id" = m."PeopleId" WHERE m."ItemId" = ?
+ORDER BY CASE WHEN m."ListOrder" IS NULL THEN 0 ELSE 1 END DESC, m."ListOrder", p."Name", p."Id"`), database.GUID(id))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c Credit
+			if err := rows.Scan(database.ScanGUID{ID: &c.ID}, &c.Name, &c.Role, &c.Type); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: item people: %w", err)
+	}
+	return out, nil
+}
+
+// ItemValues returns an item's genres, studios... of the given type, as
+// ItemValues rows (their ids name them to clients), by name.
+func (s *Store) ItemValues(ctx context.Context, id media.ID, typ media.ItemValueType) ([]media.ItemValue, error) {
+	var out []media.ItemValue
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		out = nil
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT v."ItemValueId", v."Value", v."CleanValue"
+FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId" WHERE m."ItemId" = ? AND v."Type" = ?
+ORDER BY v."Value", v."ItemValueId"`), database.GUID(id), int(typ))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v := media.ItemValue{Type: typ}
+			if err := rows.Scan(database.ScanGUID{ID: &v.ID}, &v.Value, &v.CleanValue); err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: item values: %w", err)
+	}
+	return out, nil
+}
+
+// KeyedItem is an item whose play state is written, with the key a new
+// UserData row gets (Jellyfin's first user data key of the item).
+type KeyedItem struct {
+	ID  media.ID
+	Key string
+}
+
+// UpdateUserData changes a user's play state of items in one transaction.
+// An item that has rows already (Jellyfin writes one per user data key) has
+// all of them updated alike, so that whichever Jellyfin reads agrees; one
+// without gets a row under its Key. It returns the new state of the first
+// item.
+func (s *Store) UpdateUserData(ctx context.Context, user media.ID, items []KeyedItem, fn func(*media.UserData)) (*media.UserData, error) {
+	var first *media.UserData
+	err := s.inTx(ctx, func(t tx) error {
+		first = nil
+		for _, it := range items {
+			d, found, err := readUserData(ctx, t, user, it.ID)
+			if err != nil {
+				return err
+			}
+			if !found {
+				d.Key = it.Key
+			}
+			fn(d)
+			if found {
+				_, err = t.exec(ctx, `UPDATE "UserData" SET "AudioStreamIndex" = ?, "IsFavorite" = ?, "LastPlayedDate" = ?, "Likes" = ?,
+  "PlayCount" = ?, "PlaybackPositionTicks" = ?, "Played" = ?, "Rating" = ?, "SubtitleStreamIndex" = ?
+WHERE "ItemId" = ? AND "UserId" = ?`,
+					nullInt(d.AudioStreamIndex), d.IsFavorite, s.db.NullTime(d.LastPlayedDate), nullBool(d.Likes), d.PlayCount,
+					d.PlaybackPositionTicks, d.Played, nullFloat64(d.Rating), nullInt(d.SubtitleStreamIndex), database.GUID(it.ID), database.GUID(user))
+			} else {
+				_, err = t.exec(ctx, `INSERT INTO "UserData" ("ItemId", "UserId", "CustomDataKey", "AudioStreamIndex", "IsFavorite", "LastPlayedDate",
+  "Likes", "PlayCount", "PlaybackPositionTicks", "Played", "Rating", "SubtitleStreamIndex")
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT ("ItemId", "UserId", "CustomDataKey") DO UPDATE SET
+  "AudioStreamIndex" = excluded."AudioStreamIndex", "IsFavorite" = excluded."IsFavorite", "LastPlayedDate" = excluded."LastPlayedDate",
+  "Likes" = excluded."Likes", "PlayCount" = excluded."PlayCount", "PlaybackPositionTicks" = excluded."PlaybackPositionTicks",
+  "Played" = excluded."Played", "Rating" = excluded."Rating", "SubtitleStreamIndex" = excluded."SubtitleStreamIndex"`,
+					database.GUID(it.ID), database.GUID(user), d.Key, nullInt(d.AudioStreamIndex), d.IsFavorite, s.db.NullTime(d.LastPlayedDate),
+					nullBool(d.Likes), d.PlayCount, d.PlaybackPositionTicks, d.Played, nullFloat64(d.Rating), nullInt(d.SubtitleStreamIndex))
+			}
+			if err != nil {
+				return err
+			}
+			if first == nil {
+				first = d
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: update user data: %w", err)
+	}
+	return first, nil
+}
+
+// readUserData reads the row the page query shows (the least key).
+func readUserData(ctx context.Context, t tx, user, item media.ID) (*media.UserData, bool, error) {
+	d := &media.UserData{ItemID: item, UserID: user}
+	var audio, sub sql.NullInt64
+	var likes sql.NullBool
+	var rating sql.NullFloat64
+	err := t.queryRow(ctx, `SELECT "CustomDataKey", "AudioStreamIndex", "IsFavorite", "LastPlayedDate", "Likes", "PlayCount",
+  "PlaybackPositionTicks", "Played", "Rating", "SubtitleStreamIndex"
+FROM "UserData" WHERE "ItemId" = ? AND "UserId" = ? ORDER BY "CustomDataKey" LIMIT 1`, database.GUID(item), database.GUID(user)).Scan(
+		&d.Key, &audio, &d.IsFavorite, database.ScanTime{T: &d.LastPlayedDate}, &likes, &d.PlayCount,
+		&d.PlaybackPositionTicks, &d.Played, &rating, &sub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	d.AudioStreamIndex, d.SubtitleStreamIndex = intPtr(audio), intPtr(sub)
+	if likes.Valid {
+		d.Likes = &likes.Bool
+	}
+	if rating.Valid {
+		d.Rating = &rating.Float64
+	}
+	return d, true, nil
+}
+
+// DisplayPreferences returns a user's display preferences for an item and
+// client, with the item view settings and custom settings; found is false
+// when none are stored (the first two are then nil).
+func (s *Store) DisplayPreferences(ctx context.Context, user, item media.ID, client string) (
+	p *media.DisplayPreferences, ip *media.ItemDisplayPreferences, custom map[string]*string, err error) {
+	err = s.db.Retry(ctx, func(ctx context.Context) error {
+		p, ip, custom = nil, nil, map[string]*string{}
+		x := &media.DisplayPreferences{UserID: user, ItemID: item, Client: client}
+		var indexBy sql.NullInt64
+		var theme, tvHome sql.NullString
+		err := s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT "Id", "ShowSidebar", "ShowBackdrop", "ScrollDirection", "IndexBy",
+  "SkipForwardLength", "SkipBackwardLength", "ChromecastVersion", "EnableNextVideoInfoOverlay", "DashboardTheme", "TvHome"
+FROM "DisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`), database.GUID(user), database.GUID(item), client).Scan(
+			&x.ID, &x.ShowSidebar, &x.ShowBackdrop, &x.ScrollDirection, &indexBy, &x.SkipForwardLength, &x.SkipBackwardLength,
+			&x.ChromecastVersion, &x.EnableNextVideoInfoOverlay, &theme, &tvHome)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			x.IndexBy, x.DashboardTheme, x.TvHome = intPtr(indexBy), theme.String, tvHome.String
+			rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Id", "Order", "Type" FROM "HomeSection" WHERE "DisplayPreferencesId" = ? ORDER BY "Order", "Id"`), x.ID)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var h media.HomeSection
+				if err := rows.Scan(&h.ID, &h.Order, &h.Type); err != nil {
+					return err
+				}
+				x.HomeSections = append(x.HomeSections, h)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			p = x
+		}
+		y := &media.ItemDisplayPreferences{UserID: user, ItemID: item, Client: client}
+		var yIndex sql.NullInt64
+		err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT "Id", "ViewType", "RememberIndexing", "IndexBy", "RememberSorting", "SortBy", "SortOrder"
+FROM "ItemDisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ? ORDER BY "Id" LIMIT 1`), database.GUID(user), database.GUID(item), client).Scan(
+			&y.ID, &y.ViewType, &y.RememberIndexing, &yIndex, &y.RememberSorting, &y.SortBy, &y.SortOrder)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			y.IndexBy = intPtr(yIndex)
+			ip = y
+		}
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Key", "Value" FROM "CustomItemDisplayPreferences"
+WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`), database.GUID(user), database.GUID(item), client)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			var v sql.NullString
+			if err := rows.Scan(&k, &v); err != nil {
+				return err
+			}
+			if v.Valid {
+				custom[k] = &v.String
+			} else {
+				custom[k] = nil
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("store: display preferences: %w", err)
+	}
+	return p, ip, custom, nil
+}
+
+// SaveDisplayPreferences replaces a user's display preferences for p's
+// item and client: the preferences and home sections, the item view
+// settings, and the whole set of custom settings.
+func (s *Store) SaveDisplayPreferences(ctx context.Context, p *media.DisplayPreferences, ip *media.ItemDisplayPreferences, custom map[string]*string) error {
+	if len(p.Client) > 32 || strings.TrimSpace(p.Client) == "" {
+		return media.Errorf(media.EINVALID, "client must be 1 to 32 characters")
+	}
+	user, item := database.GUID(p.UserID), database.GUID(p.ItemID)
+	err := s.inTx(ctx, func(t tx) error {
+		err := t.queryRow(ctx, `INSERT INTO "DisplayPreferences" ("UserId", "ItemId", "Client", "ShowSidebar", "ShowBackdrop", "ScrollDirection", "IndexBy",
+  "SkipForwardLength", "SkipBackwardLength", "ChromecastVersion", "EnableNextVideoInfoOverlay", "DashboardTheme", "TvHome")
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT ("UserId", "ItemId", "Client") DO UPDATE SET "ShowSidebar" = excluded."ShowSidebar", "ShowBackdrop" = excluded."ShowBackdrop",
+  "ScrollDirection" = excluded."ScrollDirection", "IndexBy" = excluded."IndexBy", "SkipForwardLength" = excluded."SkipForwardLength",
+  "SkipBackwardLength" = excluded."SkipBackwardLength", "ChromecastVersion" = excluded."ChromecastVersion",
+  "EnableNextVideoInfoOverlay" = excluded."EnableNextVideoInfoOverlay", "DashboardTheme" = excluded."DashboardTheme", "TvHome" = excluded."TvHome"
+RETURNING "Id"`, user, item, p.Client, p.ShowSidebar, p.ShowBackdrop, p.ScrollDirection, nullInt(p.IndexBy),
+			p.SkipForwardLength, p.SkipBackwardLength, p.ChromecastVersion, p.EnableNextVideoInfoOverlay, nullString(p.DashboardTheme), nullString(p.TvHome)).Scan(&p.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM "HomeSection" WHERE "DisplayPreferencesId" = ?`, p.ID); err != nil {
+			return err
+		}
+		for _, h := range p.HomeSections {
+			if _, err := t.exec(ctx, `INSERT INTO "HomeSection" ("DisplayPreferencesId", "Order", "Type") VALUES (?, ?, ?)`, p.ID, h.Order, h.Type); err != nil {
+				return err
+			}
+		}
+		// ItemDisplayPreferences has no unique key: the oldest row is the
+		// one read and written.
+		res, err := t.exec(ctx, `UPDATE "ItemDisplayPreferences" SET "ViewType" = ?, "RememberIndexing" = ?, "IndexBy" = ?, "RememberSorting" = ?,
+  "SortBy" = ?, "SortOrder" = ? WHERE "Id" = (SELECT MIN("Id") FROM "ItemDisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?)`,
+			ip.ViewType, ip.RememberIndexing, nullInt(ip.IndexBy), ip.RememberSorting, ip.SortBy, ip.SortOrder, user, item, p.Client)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := t.exec(ctx, `INSERT INTO "ItemDisplayPreferences" ("UserId", "ItemId", "Client", "ViewType", "RememberIndexing", "IndexBy",
+  "RememberSorting", "SortBy", "SortOrder") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				user, item, p.Client, ip.ViewType, ip.RememberIndexing, nullInt(ip.IndexBy), ip.RememberSorting, ip.SortBy, ip.SortOrder); err != nil {
+				return err
+			}
+		}
+		if _, err := t.exec(ctx, `DELETE FROM "CustomItemDisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`, user, item, p.Client); err != nil {
+			return err
+		}
+		for k, v := range custom {
+			var val any
+			if v != nil {
+				val = *v
+			}
+			if _, err := t.exec(ctx, `INSERT INTO "CustomItemDisplayPreferences" ("Client", "ItemId", "Key", "UserId", "Value") VALUES (?, ?, ?, ?, ?)`,
+				p.Client, item, k, user, val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: save display preferences: %w", err)
+	}
+	return nil
+}
+
+// ContentTypes counts a library's items by stored type, to tell what kind
+// of library one without a stored collection type is.
+func (s *Store) ContentTypes(ctx context.Context, lib media.ID) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		clear(out)
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Type", COUNT(*) FROM "BaseItems" WHERE "TopParentId" = ? AND "IsVirtualItem" = ? GROUP BY "Type"`),
+			database.GUID(lib), false)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			var n int
+			if err := rows.Scan(&t, &n); err != nil {
+				return err
+			}
+			out[t] = n
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: library content: %w", err)
+	}
+	return out, nil
+}

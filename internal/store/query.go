@@ -1,0 +1,479 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// This file is the browse query: /Items and everything built on it (views'
+// contents, resume, latest, seasons, episodes). A page is one statement,
+// written once with ? placeholders for both engines; the images and provider
+// ids of the page's items follow in one batched statement each.
+//
+// Both engines must return the same rows in the same order:
+//   - NULLs sort as SQLite sorts them (first ascending, last descending);
+//     PostgreSQL does the opposite, so every nullable key is preceded by an
+//     explicit "is null" key.
+//   - Text is compared bytewise: SQLite's BINARY, PostgreSQL's COLLATE "C".
+//   - Dates are ordered text on SQLite ("yyyy-MM-dd HH:mm:ss.FFFFFFF" sorts
+//     chronologically) and timestamptz on PostgreSQL.
+//   - Ties are broken by Id, whose uppercase text on SQLite orders as the
+//     uuid does on PostgreSQL.
+//   - Case-insensitive matching lowers both sides (ASCII on both engines)
+//     rather than relying on SQLite's LIKE or PostgreSQL's ILIKE.
+
+// ItemSort is one sort key of a query.
+type ItemSort struct {
+	By         string // Jellyfin's ItemSortBy name: SortName, DateCreated...
+	Descending bool
+}
+
+// ItemQuery selects library items. Zero fields do not filter.
+type ItemQuery struct {
+	// Libraries are the collection folders the caller may see; only items
+	// in them (TopParentId) or the folders themselves are returned. Nil
+	// means none: every query is scoped.
+	Libraries []media.ID
+	// UserID is whose play state filters, sorts and is returned; NilID for
+	// none (an API key without a user).
+	UserID media.ID
+
+	ParentID  media.ID
+	Recursive bool
+	IDs       []media.ID
+	// Types and ExcludeTypes are stored (.NET) type names.
+	Types, ExcludeTypes []string
+	MediaTypes          []string
+	IsFolder            *bool
+	IsPlayed            *bool
+	IsFavorite          *bool
+	// IsResumable keeps items with a playback position.
+	IsResumable bool
+	// NotPlayed excludes played items (resume, latest).
+	NotPlayed         bool
+	Genres            []string
+	GenreIDs          []media.ID
+	Years             []int
+	SearchTerm        string
+	NameStartsWith    string
+	SeriesID          media.ID
+	SeasonID          media.ID
+	ParentIndexNumber *int
+	// IsMissing false (or nil) drops virtual items, as clients expect.
+	IncludeVirtual bool
+
+	Sort       []ItemSort
+	StartIndex int
+	Limit      int // 0: no limit
+}
+
+// ItemRow is an item as browsing returns it: the item with what the page
+// query computes for the caller.
+type ItemRow struct {
+	media.LibraryItem
+	// ChildCount is the number of direct children of a folder.
+	ChildCount *int
+	// Episodes and PlayedEpisodes count a series' or season's episodes,
+	// for its unplayed count and played percentage.
+	Episodes, PlayedEpisodes *int
+	// UserData is the caller's play state, nil when they have none.
+	UserData  *media.UserData
+	Images    []media.ItemImage
+	Providers map[string]string
+}
+
+// ItemPage is one page of a query.
+type ItemPage struct {
+	Items []*ItemRow
+	// Total is the number of matching items, ignoring paging.
+	Total int
+}
+
+// sortKeys maps Jellyfin's ItemSortBy names (lower case) to expressions on
+// b (the item); "%u" marks where the user's id goes.
+var sortKeys = map[string]string{
+	"sortname":             `b."SortName"`,
+	"name":                 `b."Name"`,
+	"datecreated":          `b."DateCreated"`,
+	"premieredate":         `b."PremiereDate"`,
+	"productionyear":       `b."ProductionYear"`,
+	"communityrating":      `b."CommunityRating"`,
+	"criticrating":         `b."CriticRating"`,
+	"runtime":              `b."RunTimeTicks"`,
+	"indexnumber":          `b."IndexNumber"`,
+	"parentindexnumber":    `b."ParentIndexNumber"`,
+	"seriessortname":       `b."SeriesName"`,
+	"album":                `b."Album"`,
+	"officialrating":       `b."OfficialRating"`,
+	"datelastcontentadded": `b."DateLastMediaAdded"`,
+	"dateplayed":           `(SELECT MAX(u."LastPlayedDate") FROM "UserData" u WHERE u."ItemId" = b."Id" AND u."UserId" = ?)`,
+	"playcount":            `COALESCE((SELECT MAX(u."PlayCount") FROM "UserData" u WHERE u."ItemId" = b."Id" AND u."UserId" = ?), 0)`,
+	"isfavoriteorliked":    `COALESCE((SELECT MAX(CASE WHEN u."IsFavorite" THEN 1 ELSE 0 END) FROM "UserData" u WHERE u."ItemId" = b."Id" AND u."UserId" = ?), 0)`,
+}
+
+// KnownSort reports whether by is a sort key QueryItems understands.
+func KnownSort(by string) bool {
+	_, ok := sortKeys[strings.ToLower(by)]
+	return ok || strings.EqualFold(by, "Random")
+}
+
+// cond collects a WHERE clause and its arguments in order.
+type cond struct {
+	parts []string
+	args  []any
+}
+
+func (c *cond) add(sql string, args ...any) {
+	c.parts = append(c.parts, sql)
+	c.args = append(c.args, args...)
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func guids(ids []media.ID) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = database.GUID(id)
+	}
+	return out
+}
+
+func strs(v []string) []any {
+	out := make([]any, len(v))
+	for i, s := range v {
+		out[i] = s
+	}
+	return out
+}
+
+// likeEscape escapes LIKE's wildcards with a backslash.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// userDataExists is a condition on the caller's play state rows of b.
+func userDataExists(what string) string {
+	return `EXISTS (SELECT 1 FROM "UserData" u WHERE u."ItemId" = b."Id" AND u."UserId" = ? AND ` + what + `)`
+}
+
+// where builds the conditions of q on the item b.
+func (s *Store) where(q *ItemQuery) *cond {
+	c := &cond{}
+	user := database.GUID(q.UserID)
+	c.add(`b."Type" <> ?`, media.ItemTypePlaceholder)
+	if !q.IncludeVirtual {
+		c.add(`b."IsVirtualItem" = ?`, false)
+	}
+	if len(q.Libraries) == 0 {
+		c.add(`1 = 0`)
+	} else {
+		libs := guids(q.Libraries)
+		c.add(`(b."TopParentId" IN (`+placeholders(len(libs))+`) OR b."Id" IN (`+placeholders(len(libs))+`))`, append(libs, libs...)...)
+	}
+	if !q.ParentID.IsZero() {
+		if q.Recursive {
+			c.add(`b."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = ?)`, database.GUID(q.ParentID))
+		} else {
+			c.add(`b."ParentId" = ?`, database.GUID(q.ParentID))
+		}
+	}
+	if len(q.IDs) > 0 {
+		c.add(`b."Id" IN (`+placeholders(len(q.IDs))+`)`, guids(q.IDs)...)
+	}
+	if len(q.Types) > 0 {
+		c.add(`b."Type" IN (`+placeholders(len(q.Types))+`)`, strs(q.Types)...)
+	}
+	if len(q.ExcludeTypes) > 0 {
+		c.add(`b."Type" NOT IN (`+placeholders(len(q.ExcludeTypes))+`)`, strs(q.ExcludeTypes)...)
+	}
+	if len(q.MediaTypes) > 0 {
+		c.add(`b."MediaType" IN (`+placeholders(len(q.MediaTypes))+`)`, strs(q.MediaTypes)...)
+	}
+	if q.IsFolder != nil {
+		c.add(`b."IsFolder" = ?`, *q.IsFolder)
+	}
+	if q.IsPlayed != nil {
+		if *q.IsPlayed {
+			c.add(userDataExists(`u."Played" = ?`), user, true)
+		} else {
+			c.add(`NOT `+userDataExists(`u."Played" = ?`), user, true)
+		}
+	}
+	if q.NotPlayed {
+		c.add(`NOT `+userDataExists(`u."Played" = ?`), user, true)
+	}
+	if q.IsFavorite != nil {
+		if *q.IsFavorite {
+			c.add(userDataExists(`u."IsFavorite" = ?`), user, true)
+		} else {
+			c.add(`NOT `+userDataExists(`u."IsFavorite" = ?`), user, true)
+		}
+	}
+	if q.IsResumable {
+		c.add(userDataExists(`u."PlaybackPositionTicks" > 0`), user)
+	}
+	if len(q.Genres) > 0 || len(q.GenreIDs) > 0 {
+		var alt []string
+		var args []any
+		if len(q.Genres) > 0 {
+			alt = append(alt, `v."Value" IN (`+placeholders(len(q.Genres))+`)`)
+			args = append(args, strs(q.Genres)...)
+		}
+		if len(q.GenreIDs) > 0 {
+			// A genre is named by its ItemValues id, or by the id of a
+			// Genre item of the same name.
+			ids := guids(q.GenreIDs)
+			alt = append(alt, `v."ItemValueId" IN (`+placeholders(len(ids))+`)`,
+				`v."CleanValue" IN (SELECT g."CleanName" FROM "BaseItems" g WHERE g."Id" IN (`+placeholders(len(ids))+`))`)
+			args = append(append(args, ids...), ids...)
+		}
+		c.add(`EXISTS (SELECT 1 FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId"
+  WHERE m."ItemId" = b."Id" AND v."Type" = ? AND (`+strings.Join(alt, " OR ")+`))`, append([]any{int(media.ItemValueGenre)}, args...)...)
+	}
+	if len(q.Years) > 0 {
+		args := make([]any, len(q.Years))
+		for i, y := range q.Years {
+			args[i] = y
+		}
+		c.add(`b."ProductionYear" IN (`+placeholders(len(args))+`)`, args...)
+	}
+	if t := strings.TrimSpace(q.SearchTerm); t != "" {
+		p := "%" + likeEscaper.Replace(strings.ToLower(t)) + "%"
+		c.add(`(LOWER(b."Name") LIKE ? ESCAPE '\' OR LOWER(b."CleanName") LIKE ? ESCAPE '\' OR LOWER(b."OriginalTitle") LIKE ? ESCAPE '\')`, p, p, p)
+	}
+	if q.NameStartsWith != "" {
+		p := likeEscaper.Replace(strings.ToLower(q.NameStartsWith)) + "%"
+		c.add(`LOWER(b."SortName") LIKE ? ESCAPE '\'`, p)
+	}
+	if !q.SeriesID.IsZero() {
+		c.add(`b."SeriesId" = ?`, database.GUID(q.SeriesID))
+	}
+	if !q.SeasonID.IsZero() {
+		c.add(`b."SeasonId" = ?`, database.GUID(q.SeasonID))
+	}
+	if q.ParentIndexNumber != nil {
+		c.add(`b."ParentIndexNumber" = ?`, *q.ParentIndexNumber)
+	}
+	return c
+}
+
+// qualified is itemColumns on the table alias b.
+var qualified = regexp.MustCompile(`"(\w+)"`).ReplaceAllString(itemColumns, `b."$1"`)
+
+// pageExtra are the columns the page adds to an item's.
+const pageExtra = `COALESCE(b."Studios", ''), COALESCE(b."OriginalTitle", ''), COALESCE(b."OfficialRating", ''), b."CriticRating",
+  CASE WHEN b."Type" = ? THEN b."Data" END,
+  CASE WHEN b."IsFolder" THEN (SELECT COUNT(*) FROM "BaseItems" c WHERE c."ParentId" = b."Id" AND c."IsVirtualItem" = ?) END,
+  CASE WHEN b."Type" IN (?, ?) THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."Type" = ? AND e."IsVirtualItem" = ?
+    AND e."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = b."Id")) END,
+  CASE WHEN b."Type" IN (?, ?) THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."Type" = ? AND e."IsVirtualItem" = ?
+    AND e."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = b."Id")
+    AND EXISTS (SELECT 1 FROM "UserData" p WHERE p."ItemId" = e."Id" AND p."UserId" = ? AND p."Played" = ?)) END,
+  ud."CustomDataKey", ud."AudioStreamIndex", ud."IsFavorite", ud."LastPlayedDate", ud."Likes", ud."PlayCount",
+  ud."PlaybackPositionTicks", ud."Played", ud."Rating", ud."SubtitleStreamIndex"`
+
+func (s *Store) pageExtraArgs(user media.ID) []any {
+	return []any{media.ItemTypeCollectionFolder, false,
+		media.ItemTypeSeries, media.ItemTypeSeason, media.ItemTypeEpisode, false,
+		media.ItemTypeSeries, media.ItemTypeSeason, media.ItemTypeEpisode, false, database.GUID(user), true}
+}
+
+// QueryItems returns one page of the items q selects, with the caller's
+// play state, images and provider ids.
+func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error) {
+	c := s.where(q)
+	user := database.GUID(q.UserID)
+
+	// The inner query picks the page: ids, the sort keys as columns (so
+	// that the outer query orders by them without evaluating them again,
+	// which matters for Random), and the unpaged total.
+	var cols, order, outerOrder []string
+	var keyArgs []any
+	for i, k := range q.Sort {
+		dir := " ASC"
+		if k.Descending {
+			dir = " DESC"
+		}
+		name := strings.ToLower(k.By)
+		if name == "random" {
+			cols = append(cols, fmt.Sprintf("RANDOM() AS k%d", i))
+			order = append(order, fmt.Sprintf("k%d", i))
+			outerOrder = append(outerOrder, fmt.Sprintf("p.k%d", i))
+			continue
+		}
+		expr, ok := sortKeys[name]
+		if !ok {
+			continue
+		}
+		n := strings.Count(expr, "?")
+		cols = append(cols, fmt.Sprintf("CASE WHEN %s IS NULL THEN 0 ELSE 1 END AS n%d", expr, i), fmt.Sprintf("%s AS k%d", expr, i))
+		for range 2 * n {
+			keyArgs = append(keyArgs, user)
+		}
+		order = append(order, fmt.Sprintf("n%d%s", i, dir), fmt.Sprintf("k%d%s", i, dir))
+		outerOrder = append(outerOrder, fmt.Sprintf("p.n%d%s", i, dir), fmt.Sprintf("p.k%d%s", i, dir))
+	}
+	order = append(order, "pid")
+	outerOrder = append(outerOrder, "p.pid")
+	limit := q.Limit
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	selectCols := append([]string{`b."Id" AS pid`, `COUNT(*) OVER () AS total`}, cols...)
+	query := `WITH p AS (SELECT ` + strings.Join(selectCols, ", ") + ` FROM "BaseItems" b WHERE ` + strings.Join(c.parts, " AND ") +
+		` ORDER BY ` + strings.Join(order, ", ") + ` LIMIT ? OFFSET ?)
+SELECT ` + qualified + `, p.total, ` + pageExtra + `
+FROM p JOIN "BaseItems" b ON b."Id" = p.pid
+LEFT JOIN "UserData" ud ON ud."ItemId" = b."Id" AND ud."UserId" = ?
+  AND ud."CustomDataKey" = (SELECT MIN(u2."CustomDataKey") FROM "UserData" u2 WHERE u2."ItemId" = b."Id" AND u2."UserId" = ?)
+ORDER BY ` + strings.Join(outerOrder, ", ")
+	args := append(append(keyArgs, c.args...), limit, max(q.StartIndex, 0))
+	args = append(append(args, s.pageExtraArgs(q.UserID)...), user, user)
+
+	page := &ItemPage{}
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		page.Items, page.Total = nil, 0
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, total, err := scanRow(rows, q.UserID)
+			if err != nil {
+				return err
+			}
+			page.Total = total
+			page.Items = append(page.Items, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: query items: %w", err)
+	}
+	if len(page.Items) == 0 && q.StartIndex > 0 {
+		// A page past the end has no row to carry the total.
+		err := s.queryRow(ctx, `SELECT COUNT(*) FROM "BaseItems" b WHERE `+strings.Join(c.parts, " AND "), c.args, &page.Total)
+		if err != nil {
+			return nil, fmt.Errorf("store: count items: %w", err)
+		}
+	}
+	if err := s.attach(ctx, page.Items); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+func scanRow(rows *sql.Rows, user media.ID) (*ItemRow, int, error) {
+	r := &ItemRow{}
+	var total int
+	var studios string
+	var critic sql.NullFloat64
+	var data sql.NullString
+	var children, episodes, played sql.NullInt64
+	var key sql.NullString
+	var audio, sub, playCount, position sql.NullInt64
+	var fav, likes, isPlayed sql.NullBool
+	var rating sql.NullFloat64
+	ud := &media.UserData{UserID: user}
+	x := &itemScan{it: &r.Item}
+	dest := append(x.dest(), &total, &studios, &r.OriginalTitle, &r.OfficialRating, &critic, &data, &children, &episodes, &played,
+		&key, &audio, &fav, database.ScanTime{T: &ud.LastPlayedDate}, &likes, &playCount, &position, &isPlayed, &rating, &sub)
+	if err := rows.Scan(dest...); err != nil {
+		return nil, 0, err
+	}
+	x.finish()
+	r.Studios = splitList(studios)
+	if critic.Valid {
+		f := float32(critic.Float64)
+		r.CriticRating = &f
+	}
+	r.Data = data.String
+	r.ChildCount, r.Episodes, r.PlayedEpisodes = intPtr(children), intPtr(episodes), intPtr(played)
+	if key.Valid {
+		ud.ItemID, ud.Key = r.ID, key.String
+		ud.AudioStreamIndex, ud.SubtitleStreamIndex = intPtr(audio), intPtr(sub)
+		ud.IsFavorite, ud.Played = fav.Bool, isPlayed.Bool
+		ud.PlayCount, ud.PlaybackPositionTicks = int(playCount.Int64), position.Int64
+		if likes.Valid {
+			ud.Likes = &likes.Bool
+		}
+		if rating.Valid {
+			ud.Rating = &rating.Float64
+		}
+		r.UserData = ud
+	}
+	return r, total, nil
+}
+
+// attach reads the images and provider ids of rows, one statement each.
+func (s *Store) attach(ctx context.Context, rows []*ItemRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	byID := make(map[media.ID]*ItemRow, len(rows))
+	ids := make([]media.ID, 0, len(rows))
+	for _, r := range rows {
+		if _, dup := byID[r.ID]; !dup {
+			ids = append(ids, r.ID)
+		}
+		byID[r.ID] = r
+		r.Images, r.Providers = nil, nil
+	}
+	in := placeholders(len(ids))
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		for _, r := range rows {
+			r.Images, r.Providers = nil, nil
+		}
+		rs, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "ItemId", "ImageType", "Path", "Width", "Height", "DateModified", "Blurhash"
+FROM "BaseItemImageInfos" WHERE "ItemId" IN (`+in+`) ORDER BY "ItemId", "ImageType", "Path", "Id"`), guids(ids)...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var im media.ItemImage
+			var hash []byte
+			if err := rs.Scan(database.ScanGUID{ID: &im.ItemID}, &im.ImageType, &im.Path, &im.Width, &im.Height,
+				database.ScanTime{T: &im.DateModified}, &hash); err != nil {
+				return err
+			}
+			im.Blurhash = string(hash)
+			r := byID[im.ItemID]
+			r.Images = append(r.Images, im)
+		}
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		ps, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "ItemId", "ProviderId", "ProviderValue" FROM "BaseItemProviders"
+WHERE "ItemId" IN (`+in+`)`), guids(ids)...)
+		if err != nil {
+			return err
+		}
+		defer ps.Close()
+		for ps.Next() {
+			var id media.ID
+			var k, v string
+			if err := ps.Scan(database.ScanGUID{ID: &id}, &k, &v); err != nil {
+				return err
+			}
+			r := byID[id]
+			if r.Providers == nil {
+				r.Providers = map[string]string{}
+			}
+			r.Providers[k] = v
+		}
+		return ps.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("store: item images: %w", err)
+	}
+	return nil
+}
