@@ -11,66 +11,20 @@ import (
 	"github.com/jellyha/jellyha/internal/media"
 )
 
-// SaveItem inserts or replaces an item and its AncestorIds rows. Its
-// ancestors must already exist (Jellyfin's foreign keys).
+// SaveItem inserts or replaces an item and its AncestorIds rows, writing
+// the same columns as the scanner and BulkInsertItems (those a plain Item
+// does not carry get Jellyfin's defaults). Its ancestors must already exist
+// (Jellyfin's foreign keys).
 func (s *Store) SaveItem(ctx context.Context, it *media.Item) error {
 	if it.ID.IsZero() {
 		it.ID = media.NewID()
 	}
-	if it.Type == "" {
-		return media.Errorf(media.EINVALID, "item %s has no type", it.ID)
-	}
-	if it.DateLastSaved == nil {
-		now := time.Now().UTC()
-		it.DateLastSaved = &now
-	}
-	cols := []string{"Id", "Type", "Name", "ParentId", "TopParentId", "Path", "IsFolder", "IsVirtualItem", "MediaType",
-		"SortName", "CleanName", "Overview", "PresentationUniqueKey", "SeriesPresentationUniqueKey",
-		"SeriesId", "SeriesName", "SeasonId", "SeasonName", "Album", "Artists", "AlbumArtists", "Genres",
-		"IndexNumber", "ParentIndexNumber", "ProductionYear", "RunTimeTicks", "Size", "Width", "Height", "CommunityRating",
-		"DateCreated", "DateModified", "PremiereDate", "DateLastSaved",
-		"IsInMixedFolder", "IsLocked", "IsMovie", "IsRepeat", "IsSeries", "ChannelId", "OwnerId", "ExtraIds"}
-	args := []any{database.GUID(it.ID), it.Type, nullString(it.Name), database.NullGUID(it.ParentID), database.NullGUID(it.TopParentID),
-		nullString(it.Path), it.IsFolder, it.IsVirtualItem, nullString(it.MediaType),
-		nullString(it.SortName), nullString(it.CleanName), nullString(it.Overview), nullString(it.PresentationUniqueKey), nullString(it.SeriesPresentationUniqueKey),
-		database.NullGUID(it.SeriesID), nullString(it.SeriesName), database.NullGUID(it.SeasonID), nullString(it.SeasonName),
-		nullString(it.Album), nullString(strings.Join(it.Artists, "|")), nullString(strings.Join(it.AlbumArtists, "|")),
-		// Jellyfin writes an empty list as '' rather than NULL.
-		strings.Join(it.Genres, "|"),
-		nullInt(it.IndexNumber), nullInt(it.ParentIndexNumber), nullInt(it.ProductionYear), nullInt64(it.RunTimeTicks), nullInt64(it.Size),
-		nullInt(it.Width), nullInt(it.Height), nullFloat32(it.CommunityRating),
-		s.db.NullTime(it.DateCreated), s.db.NullTime(it.DateModified), s.db.NullTime(it.PremiereDate), s.db.NullTime(it.DateLastSaved),
-		false, false, it.Type == media.ItemTypeMovie, false, it.Type == media.ItemTypeSeries,
-		// ChannelId and OwnerId hold Guid.Empty, not NULL, on items
-		// Jellyfin saves; OwnerId is a string column in the lowercase form.
-		database.GUID(media.NilID), media.NilID.Hyphenated(), ""}
-	quoted := make([]string, len(cols))
-	updates := make([]string, 0, len(cols)-1)
-	for i, c := range cols {
-		quoted[i] = `"` + c + `"`
-		if i > 0 {
-			updates = append(updates, quoted[i]+" = excluded."+quoted[i])
-		}
-	}
-	query := `INSERT INTO "BaseItems" (` + strings.Join(quoted, ", ") + `) VALUES (` + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") +
-		`) ON CONFLICT ("Id") DO UPDATE SET ` + strings.Join(updates, ", ")
-	err := s.inTx(ctx, func(t tx) error {
-		if _, err := t.exec(ctx, query, args...); err != nil {
-			return err
-		}
-		if _, err := t.exec(ctx, `DELETE FROM "AncestorIds" WHERE "ItemId" = ?`, database.GUID(it.ID)); err != nil {
-			return err
-		}
-		for _, a := range it.AncestorIDs {
-			if _, err := t.exec(ctx, `INSERT INTO "AncestorIds" ("ItemId", "ParentItemId") VALUES (?, ?)`, database.GUID(it.ID), database.GUID(a)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	li := &media.LibraryItem{Item: *it}
+	err := s.inTx(ctx, func(t tx) error { return upsertItem(ctx, t, li) })
 	if err != nil {
 		return fmt.Errorf("store: save item %s: %w", it.ID, err)
 	}
+	it.DateLastSaved = li.DateLastSaved
 	return nil
 }
 
