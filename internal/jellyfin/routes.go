@@ -48,6 +48,19 @@ func (rt *Router) table() []route {
 		{"POST", "/Users/{userId}/Password", rt.updatePassword, accessSelf},
 		{"POST", "/Users/{userId}/Policy", rt.updatePolicy, accessAdmin},
 
+		// §3.1, §3.2 what clients ask during setup.
+		{"GET", "/Branding/Configuration", rt.brandingConfiguration, accessPublic},
+		{"GET", "/Branding/Css", rt.brandingCSS, accessPublic},
+		{"GET", "/Branding/Css.css", rt.brandingCSS, accessPublic},
+		{"GET", "/QuickConnect/Enabled", rt.quickConnectEnabled, accessPublic},
+		{"POST", "/Sessions/Capabilities", rt.capabilities, accessUser},
+		{"POST", "/Sessions/Capabilities/Full", rt.capabilities, accessUser},
+		{"GET", "/System/Endpoint", rt.endpoint, accessUser},
+		{"GET", "/Localization/Cultures", rt.cultures, accessPublic},
+		{"GET", "/Localization/Countries", rt.countries, accessPublic},
+		{"GET", "/Localization/ParentalRatings", rt.parentalRatings, accessPublic},
+		{"GET", "/Localization/Options", rt.localizationOptions, accessPublic},
+
 		// §3.12 API keys.
 		{"GET", "/Auth/Keys", rt.listAPIKeys, accessAdmin},
 		{"POST", "/Auth/Keys", rt.createAPIKey, accessAdmin},
