@@ -22,17 +22,7 @@ import (
 )
 
 func open(t *testing.T, p database.Provider) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	db, err := p.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return store.New(db)
+	return store.New(testdb.Open(t, p))
 }
 
 func sqliteStore(t *testing.T) *store.Store {

@@ -343,26 +343,16 @@ func (f *forward) secondaries(ctx context.Context, create bool) error {
 			fks = append(fks, s)
 		}
 	}
-	errs := make(chan error, workers)
-	for w := range workers {
-		go func() {
-			for i := w; i < len(idx); i += workers {
-				if _, err := conns[w].Exec(ctx, stmt(idx[i])); err != nil {
-					errs <- fmt.Errorf("%s: %w", idx[i].Name, err)
-					return
-				}
+	err := onWorkers(func(w int) error {
+		for i := w; i < len(idx); i += workers {
+			if _, err := conns[w].Exec(ctx, stmt(idx[i])); err != nil {
+				return fmt.Errorf("%s: %w", idx[i].Name, err)
 			}
-			errs <- nil
-		}()
-	}
-	var firstErr error
-	for range workers {
-		if err := <-errs; err != nil && firstErr == nil {
-			firstErr = err
 		}
-	}
-	if firstErr != nil {
-		return firstErr
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, s := range fks {
 		if _, err := conns[0].Exec(ctx, stmt(s)); err != nil {
@@ -370,6 +360,21 @@ func (f *forward) secondaries(ctx context.Context, create bool) error {
 		}
 	}
 	return nil
+}
+
+// onWorkers runs fn(0) ... fn(workers-1) at once and returns the first error.
+func onWorkers(fn func(w int) error) error {
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() { errs <- fn(w) }()
+	}
+	var first error
+	for range workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // workers is how many tables are copied at once: a reader and a COPY per

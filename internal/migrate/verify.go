@@ -139,43 +139,32 @@ func (f *forward) verify(ctx context.Context) error {
 		defer c.Close(context.Background())
 		conns[i] = c
 	}
-	errs := make(chan error, workers)
-	for w := range workers {
-		go func() {
-			for i := w; i < len(f.tables); i += workers {
-				t := f.tables[i]
-				src := make(chan checksumResult, 1)
-				if sum, ok := f.sourceSums[t.Name]; ok {
-					src <- checksumResult{sum, nil}
-				} else {
-					go func() {
-						s, err := sqliteChecksum(ctx, f.src, t, rejected[t.Name])
-						src <- checksumResult{s, err}
-					}()
-				}
-				dst, err := postgresChecksum(ctx, conns[w], t)
-				s := <-src
-				if err != nil {
-					errs <- fmt.Errorf("verify %s in the target: %w", t.Name, err)
-					return
-				}
-				if s.err != nil {
-					errs <- fmt.Errorf("verify %s in the source: %w", t.Name, s.err)
-					return
-				}
-				byName[t.Name].record(s.sum, dst)
+	err := onWorkers(func(w int) error {
+		for i := w; i < len(f.tables); i += workers {
+			t := f.tables[i]
+			src := make(chan checksumResult, 1)
+			if sum, ok := f.sourceSums[t.Name]; ok {
+				src <- checksumResult{sum, nil}
+			} else {
+				go func() {
+					s, err := sqliteChecksum(ctx, f.src, t, rejected[t.Name])
+					src <- checksumResult{s, err}
+				}()
 			}
-			errs <- nil
-		}()
-	}
-	var firstErr error
-	for range workers {
-		if err := <-errs; err != nil && firstErr == nil {
-			firstErr = err
+			dst, err := postgresChecksum(ctx, conns[w], t)
+			s := <-src
+			if err != nil {
+				return fmt.Errorf("verify %s in the target: %w", t.Name, err)
+			}
+			if s.err != nil {
+				return fmt.Errorf("verify %s in the source: %w", t.Name, s.err)
+			}
+			byName[t.Name].record(s.sum, dst)
 		}
-	}
-	if firstErr != nil {
-		return firstErr
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	ok := true
 	for _, t := range f.tables {

@@ -106,17 +106,7 @@ var engines = map[string]func(t *testing.T) database.Provider{
 }
 
 func open(t *testing.T, p database.Provider) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	db, err := p.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return store.New(db)
+	return store.New(testdb.Open(t, p))
 }
 
 // logBuf collects the scanner's log for checks.

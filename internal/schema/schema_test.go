@@ -64,17 +64,7 @@ func pgIndexName(name string) string {
 }
 
 func openMigrated(t *testing.T, p database.Provider) *database.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := p.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return testdb.Open(t, p)
 }
 
 // jellyfinTables drops jellyha's own tables, which the oracle does not know.

@@ -32,16 +32,7 @@ var engines = map[string]func(t *testing.T) *database.DB{
 }
 
 func open(t *testing.T, p database.Provider) *database.DB {
-	t.Helper()
-	db, err := p.Open(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return testdb.Open(t, p)
 }
 
 func forEachEngine(t *testing.T, fn func(t *testing.T, s *store.Store)) {

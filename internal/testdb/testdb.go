@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/jellyha/jellyha/internal/database"
 )
 
 // DefaultPostgres is used when JELLYHA_TEST_POSTGRES is not set.
@@ -87,4 +89,20 @@ func Reference(t testing.TB, name string) string {
 		t.Fatalf("testdb: the reference file %s is needed beside the project (../shared/reference): %v", name, err)
 	}
 	return p
+}
+
+// Open opens the database p provides and migrates it; it is closed when the
+// test ends.
+func Open(t testing.TB, p database.Provider) *database.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := p.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
