@@ -128,6 +128,10 @@ func (rt *Router) table() []route {
 		{"DELETE", "/Users/{userId}/PlayingItems/{itemId}", rt.legacyStopped, accessSelf},
 		{"GET", "/Sessions", rt.getSessions, accessUser},
 
+		// §3.9 playback.
+		{"GET", "/Items/{itemId}/PlaybackInfo", rt.getPlaybackInfo, accessUser},
+		{"POST", "/Items/{itemId}/PlaybackInfo", rt.getPlaybackInfo, accessUser},
+
 		// Display preferences (web client settings).
 		{"GET", "/DisplayPreferences/{displayPreferencesId}", rt.getDisplayPreferences, accessUser},
 		{"POST", "/DisplayPreferences/{displayPreferencesId}", rt.setDisplayPreferences, accessUser},
