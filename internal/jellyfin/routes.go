@@ -131,6 +131,12 @@ func (rt *Router) table() []route {
 		// §3.9 playback.
 		{"GET", "/Items/{itemId}/PlaybackInfo", rt.getPlaybackInfo, accessUser},
 		{"POST", "/Items/{itemId}/PlaybackInfo", rt.getPlaybackInfo, accessUser},
+		// GET patterns answer HEAD too (ServeMux), which players send first.
+		{"GET", "/Videos/{itemId}/stream", rt.streamStatic, accessUser},
+		{"GET", "/Videos/{itemId}/{file}", rt.streamFile, accessUser},
+		{"GET", "/Audio/{itemId}/stream", rt.streamStatic, accessUser},
+		{"GET", "/Audio/{itemId}/{file}", rt.streamFile, accessUser},
+		{"GET", "/Audio/{itemId}/universal", rt.universalAudio, accessUser},
 
 		// Display preferences (web client settings).
 		{"GET", "/DisplayPreferences/{displayPreferencesId}", rt.getDisplayPreferences, accessUser},
