@@ -210,6 +210,7 @@ type SessionInfo struct {
 	IsActive                 bool
 	SupportsMediaControl     bool
 	SupportsRemoteControl    bool
+	NowPlayingItem           *BaseItemDto `json:",omitempty"`
 	NowPlayingQueue          []struct{}
 	NowPlayingQueueFullItems []struct{}
 	HasCustomDeviceName      bool
@@ -217,13 +218,19 @@ type SessionInfo struct {
 	SupportedCommands        []string
 }
 
-// PlayState is an idle player's state.
+// PlayState is a player's state; the members after IsMuted are left out
+// when nothing plays.
 type PlayState struct {
-	CanSeek       bool
-	IsPaused      bool
-	IsMuted       bool
-	RepeatMode    string
-	PlaybackOrder string
+	PositionTicks       *int64 `json:",omitempty"`
+	CanSeek             bool
+	IsPaused            bool
+	IsMuted             bool
+	AudioStreamIndex    *int   `json:",omitempty"`
+	SubtitleStreamIndex *int   `json:",omitempty"`
+	MediaSourceID       string `json:"MediaSourceId,omitempty"`
+	PlayMethod          string `json:",omitempty"`
+	RepeatMode          string
+	PlaybackOrder       string
 }
 
 // ClientCapabilities is what a client declared; nothing until it posts

@@ -115,6 +115,29 @@ func (rt *Router) table() []route {
 		{"GET", "/Users/{userId}/Items/{itemId}/UserData", rt.getUserData, accessSelf},
 		{"POST", "/Users/{userId}/Items/{itemId}/UserData", rt.setUserData, accessSelf},
 
+		// §3.10 playback reporting and §3.11 sessions.
+		{"POST", "/Sessions/Playing", rt.playingStart, accessUser},
+		{"POST", "/Sessions/Playing/Progress", rt.playingProgress, accessUser},
+		{"POST", "/Sessions/Playing/Stopped", rt.playingStopped, accessUser},
+		{"POST", "/Sessions/Playing/Ping", rt.pingSession, accessUser},
+		{"POST", "/PlayingItems/{itemId}", rt.legacyStart, accessUser},
+		{"POST", "/PlayingItems/{itemId}/Progress", rt.legacyProgress, accessUser},
+		{"DELETE", "/PlayingItems/{itemId}", rt.legacyStopped, accessUser},
+		{"POST", "/Users/{userId}/PlayingItems/{itemId}", rt.legacyStart, accessSelf},
+		{"POST", "/Users/{userId}/PlayingItems/{itemId}/Progress", rt.legacyProgress, accessSelf},
+		{"DELETE", "/Users/{userId}/PlayingItems/{itemId}", rt.legacyStopped, accessSelf},
+		{"GET", "/Sessions", rt.getSessions, accessUser},
+
+		// §3.9 playback.
+		{"GET", "/Items/{itemId}/PlaybackInfo", rt.getPlaybackInfo, accessUser},
+		{"POST", "/Items/{itemId}/PlaybackInfo", rt.getPlaybackInfo, accessUser},
+		// GET patterns answer HEAD too (ServeMux), which players send first.
+		{"GET", "/Videos/{itemId}/stream", rt.streamStatic, accessUser},
+		{"GET", "/Videos/{itemId}/{file}", rt.streamFile, accessUser},
+		{"GET", "/Audio/{itemId}/stream", rt.streamStatic, accessUser},
+		{"GET", "/Audio/{itemId}/{file}", rt.streamFile, accessUser},
+		{"GET", "/Audio/{itemId}/universal", rt.universalAudio, accessUser},
+
 		// Display preferences (web client settings).
 		{"GET", "/DisplayPreferences/{displayPreferencesId}", rt.getDisplayPreferences, accessUser},
 		{"POST", "/DisplayPreferences/{displayPreferencesId}", rt.setDisplayPreferences, accessUser},

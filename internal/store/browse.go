@@ -191,44 +191,51 @@ type KeyedItem struct {
 func (s *Store) UpdateUserData(ctx context.Context, user media.ID, items []KeyedItem, fn func(*media.UserData)) (*media.UserData, error) {
 	var first *media.UserData
 	err := s.inTx(ctx, func(t tx) error {
-		first = nil
-		for _, it := range items {
-			d, found, err := readUserData(ctx, t, user, it.ID)
-			if err != nil {
-				return err
-			}
-			if !found {
-				d.Key = it.Key
-			}
-			fn(d)
-			if found {
-				_, err = t.exec(ctx, `UPDATE "UserData" SET "AudioStreamIndex" = ?, "IsFavorite" = ?, "LastPlayedDate" = ?, "Likes" = ?,
+		var err error
+		first, err = s.updateUserData(ctx, t, user, items, fn)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: update user data: %w", err)
+	}
+	return first, nil
+}
+
+// updateUserData is UpdateUserData inside t.
+func (s *Store) updateUserData(ctx context.Context, t tx, user media.ID, items []KeyedItem, fn func(*media.UserData)) (*media.UserData, error) {
+	var first *media.UserData
+	for _, it := range items {
+		d, found, err := readUserData(ctx, t, user, it.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			d.Key = it.Key
+		}
+		fn(d)
+		if found {
+			_, err = t.exec(ctx, `UPDATE "UserData" SET "AudioStreamIndex" = ?, "IsFavorite" = ?, "LastPlayedDate" = ?, "Likes" = ?,
   "PlayCount" = ?, "PlaybackPositionTicks" = ?, "Played" = ?, "Rating" = ?, "SubtitleStreamIndex" = ?
 WHERE "ItemId" = ? AND "UserId" = ?`,
-					nullInt(d.AudioStreamIndex), d.IsFavorite, s.db.NullTime(d.LastPlayedDate), nullBool(d.Likes), d.PlayCount,
-					d.PlaybackPositionTicks, d.Played, nullFloat64(d.Rating), nullInt(d.SubtitleStreamIndex), database.GUID(it.ID), database.GUID(user))
-			} else {
-				_, err = t.exec(ctx, `INSERT INTO "UserData" ("ItemId", "UserId", "CustomDataKey", "AudioStreamIndex", "IsFavorite", "LastPlayedDate",
+				nullInt(d.AudioStreamIndex), d.IsFavorite, s.db.NullTime(d.LastPlayedDate), nullBool(d.Likes), d.PlayCount,
+				d.PlaybackPositionTicks, d.Played, nullFloat64(d.Rating), nullInt(d.SubtitleStreamIndex), database.GUID(it.ID), database.GUID(user))
+		} else {
+			_, err = t.exec(ctx, `INSERT INTO "UserData" ("ItemId", "UserId", "CustomDataKey", "AudioStreamIndex", "IsFavorite", "LastPlayedDate",
   "Likes", "PlayCount", "PlaybackPositionTicks", "Played", "Rating", "SubtitleStreamIndex")
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT ("ItemId", "UserId", "CustomDataKey") DO UPDATE SET
   "AudioStreamIndex" = excluded."AudioStreamIndex", "IsFavorite" = excluded."IsFavorite", "LastPlayedDate" = excluded."LastPlayedDate",
   "Likes" = excluded."Likes", "PlayCount" = excluded."PlayCount", "PlaybackPositionTicks" = excluded."PlaybackPositionTicks",
   "Played" = excluded."Played", "Rating" = excluded."Rating", "SubtitleStreamIndex" = excluded."SubtitleStreamIndex"`,
-					database.GUID(it.ID), database.GUID(user), d.Key, nullInt(d.AudioStreamIndex), d.IsFavorite, s.db.NullTime(d.LastPlayedDate),
-					nullBool(d.Likes), d.PlayCount, d.PlaybackPositionTicks, d.Played, nullFloat64(d.Rating), nullInt(d.SubtitleStreamIndex))
-			}
-			if err != nil {
-				return err
-			}
-			if first == nil {
-				first = d
-			}
+				database.GUID(it.ID), database.GUID(user), d.Key, nullInt(d.AudioStreamIndex), d.IsFavorite, s.db.NullTime(d.LastPlayedDate),
+				nullBool(d.Likes), d.PlayCount, d.PlaybackPositionTicks, d.Played, nullFloat64(d.Rating), nullInt(d.SubtitleStreamIndex))
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: update user data: %w", err)
+		if err != nil {
+			return nil, err
+		}
+		if first == nil {
+			first = d
+		}
 	}
 	return first, nil
 }

@@ -1,0 +1,134 @@
+package jellyfin
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// Direct play (jellyfin-api.md §3.9): the item's file as it is, with HTTP
+// ranges, for the URLs clients build from a media source
+// (/Videos/{id}/stream.{Container}?Static=true&ApiKey=...). Players fetch
+// them without headers, so the token comes from the query as often as not;
+// any carrier readAuth knows is accepted, and the item must be in a library
+// the user may see. Jellyfin leaves these routes anonymous; jellyha does
+// not, since every client appends its token.
+
+// containerTypes are the Content-Types of the containers clients play.
+var containerTypes = map[string]string{
+	"mp4": "video/mp4", "m4v": "video/mp4", "mkv": "video/x-matroska", "webm": "video/webm", "avi": "video/x-msvideo",
+	"mov": "video/quicktime", "ts": "video/mp2t", "m2ts": "video/mp2t", "mpeg": "video/mpeg", "wmv": "video/x-ms-wmv",
+	"ogv": "video/ogg", "flv": "video/x-flv", "3gp": "video/3gpp",
+	"mp3": "audio/mpeg", "flac": "audio/flac", "m4a": "audio/mp4", "m4b": "audio/mp4", "aac": "audio/aac", "ogg": "audio/ogg",
+	"opus": "audio/ogg", "oga": "audio/ogg", "wav": "audio/wav", "wma": "audio/x-ms-wma", "ape": "audio/x-ape", "mka": "audio/x-matroska",
+}
+
+func contentTypeOf(container, mediaType string) string {
+	if t, ok := containerTypes[container]; ok {
+		return t
+	}
+	if mediaType == "Audio" {
+		return "audio/" + container
+	}
+	return "application/octet-stream"
+}
+
+// streamStatic is GET|HEAD /Videos/{itemId}/stream and /Audio/{itemId}/stream.
+func (rt *Router) streamStatic(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return rt.serveFile(w, r, p)
+}
+
+// streamFile is GET|HEAD /Videos/{itemId}/{file} and /Audio/{itemId}/{file}
+// for file "stream.{container}"; the extension only names what the client
+// expects, the file is served as it is.
+func (rt *Router) streamFile(w http.ResponseWriter, r *http.Request, p *principal) error {
+	name := strings.ToLower(r.PathValue("file"))
+	if !strings.HasPrefix(name, "stream.") {
+		return media.Errorf(media.ENOTFOUND, "no such stream %s", r.PathValue("file"))
+	}
+	return rt.serveFile(w, r, p)
+}
+
+// universalAudio is GET|HEAD /Audio/{itemId}/universal: the file when its
+// container is one the client lists in Container (or it lists none).
+// Transcoding is not offered yet: a file the client cannot take is 501.
+func (rt *Router) universalAudio(w http.ResponseWriter, r *http.Request, p *principal) error {
+	it, err := rt.playableItem(r, p)
+	if err != nil {
+		return err
+	}
+	accepted := queryList(r, "Container")
+	c := containerOf(it.Path)
+	ok := len(accepted) == 0
+	for _, a := range accepted {
+		// Entries may carry a codec: "mp4|aac".
+		name, _, _ := strings.Cut(a, "|")
+		if strings.EqualFold(name, c) {
+			ok = true
+		}
+	}
+	if !ok {
+		writeText(w, http.StatusNotImplemented, "this audio needs transcoding, which jellyha does not offer yet")
+		return nil
+	}
+	return rt.sendFile(w, r, it.Path, c, it.MediaType)
+}
+
+func (rt *Router) serveFile(w http.ResponseWriter, r *http.Request, p *principal) error {
+	it, err := rt.playableItem(r, p)
+	if err != nil {
+		return err
+	}
+	return rt.sendFile(w, r, it.Path, containerOf(it.Path), it.MediaType)
+}
+
+// playableItem is the path's item, if the caller may see it and it is a file.
+func (rt *Router) playableItem(r *http.Request, p *principal) (*itemFile, error) {
+	id, err := pathID(r, "itemId")
+	if err != nil {
+		return nil, err
+	}
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return nil, err
+	}
+	it, err := rt.item(r.Context(), v, id)
+	if err != nil {
+		return nil, err
+	}
+	if it.IsFolder || it.Path == "" {
+		return nil, media.Errorf(media.ENOTFOUND, "%s has no file to stream", it.Name)
+	}
+	return &itemFile{Path: it.Path, MediaType: it.MediaType}, nil
+}
+
+type itemFile struct{ Path, MediaType string }
+
+// sendFile serves path with ranges (single, open-ended "bytes=N-", suffix
+// "bytes=-N"; an unsatisfiable one is 416 with "Content-Range: bytes
+// */size"), conditional requests and HEAD, through http.ServeContent.
+func (rt *Router) sendFile(w http.ResponseWriter, r *http.Request, path, container, mediaType string) error {
+	f, err := os.Open(path) //nolint:gosec // the path is the item's, from the database, never the request's
+	if errors.Is(err, fs.ErrNotExist) {
+		return media.Errorf(media.ENOTFOUND, "the file of this item is missing")
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return media.Errorf(media.ENOTFOUND, "the file of this item is missing")
+	}
+	w.Header().Set("Content-Type", contentTypeOf(container, mediaType))
+	w.Header().Set("Accept-Ranges", "bytes")
+	http.ServeContent(w, r, "", fi.ModTime(), f)
+	return nil
+}

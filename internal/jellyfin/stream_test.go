@@ -1,0 +1,174 @@
+package jellyfin
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/password"
+	"github.com/jellyha/jellyha/internal/store"
+)
+
+// clipLibrary makes a two-second film with ffmpeg, scans it into a movies
+// library and returns its id, its bytes, an administrator's token and the
+// token of a user who may see only another, empty library.
+func clipLibrary(t *testing.T, s *testServer) (id string, file []byte, admin, carol string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Clip (2020)", "Clip (2020).mp4")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10", "-t", "2",
+		"-f", "lavfi", "-i", "sine", "-t", "2", "-c:v", "libx264", "-c:a", "aac", "-shortest", path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := &store.Library{Name: "Clips", CollectionType: "movies", Paths: []string{dir}}
+	if err := s.store.CreateLibrary(ctx, lib); err != nil {
+		t.Fatal(err)
+	}
+	other := &store.Library{Name: "Other", CollectionType: "movies", Paths: []string{t.TempDir()}}
+	if err := s.store.CreateLibrary(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.rt.scanner.Scan(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.completeWizard()
+	s.addUser("admin", "root", true)
+	h, _ := password.Hash("c")
+	if err := s.store.CreateUser(ctx, &media.User{Name: "carol", PasswordHash: h, EnabledFolders: []media.ID{other.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	admin = s.login("admin", "root", "admin-dev").AccessToken
+	carol = s.login("carol", "c", "carol-dev").AccessToken
+	var l listIn
+	s.expect(req{"GET", "/Items?Recursive=true&IncludeItemTypes=Movie", nil, as(admin)}, 200, &l)
+	if len(l.Items) != 1 {
+		t.Fatalf("scanned %d films", len(l.Items))
+	}
+	return l.Items[0].ID, file, admin, carol
+}
+
+// reply is a response read whole.
+type reply struct {
+	StatusCode int
+	Header     http.Header
+}
+
+// get fetches path with optional headers and returns the response and body.
+func (s *testServer) get(method, path string, header ...string) (*reply, []byte) {
+	s.t.Helper()
+	r, err := http.NewRequest(method, s.url+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return &reply{resp.StatusCode, resp.Header}, b
+}
+
+func TestDirectPlay(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		id, file, admin, carol := clipLibrary(t, s)
+		size := len(file)
+		n := strconv.Itoa(size)
+		base := "/Videos/" + id + "/stream.mp4?Static=true&api_key=" + admin
+
+		resp, body := s.get("GET", base)
+		if resp.StatusCode != 200 || !bytes.Equal(body, file) || resp.Header.Get("Content-Type") != "video/mp4" ||
+			resp.Header.Get("Accept-Ranges") != "bytes" || resp.Header.Get("Content-Length") != n {
+			t.Fatalf("whole file: %d %v, %d bytes of %d", resp.StatusCode, resp.Header, len(body), size)
+		}
+		for _, c := range []struct {
+			rng        string
+			from, to   int // inclusive
+			status     int
+			contentRng string
+		}{
+			{"bytes=0-0", 0, 0, 206, "bytes 0-0/" + n},
+			{"bytes=10-99", 10, 99, 206, "bytes 10-99/" + n},
+			{"bytes=100-", 100, size - 1, 206, "bytes 100-" + strconv.Itoa(size-1) + "/" + n},
+			{"bytes=-50", size - 50, size - 1, 206, "bytes " + strconv.Itoa(size-50) + "-" + strconv.Itoa(size-1) + "/" + n},
+			{"bytes=" + strconv.Itoa(size-10) + "-" + strconv.Itoa(size+1000), size - 10, size - 1, 206,
+				"bytes " + strconv.Itoa(size-10) + "-" + strconv.Itoa(size-1) + "/" + n},
+			{"bytes=" + n + "-", 0, 0, 416, "bytes */" + n},
+			{"bytes=" + strconv.Itoa(size+5) + "-" + strconv.Itoa(size+10), 0, 0, 416, "bytes */" + n},
+		} {
+			resp, body := s.get("GET", base, "Range", c.rng)
+			if resp.StatusCode != c.status || resp.Header.Get("Content-Range") != c.contentRng {
+				t.Errorf("%s: %d %q, want %d %q", c.rng, resp.StatusCode, resp.Header.Get("Content-Range"), c.status, c.contentRng)
+				continue
+			}
+			if c.status == 206 && (!bytes.Equal(body, file[c.from:c.to+1]) || resp.Header.Get("Content-Length") != strconv.Itoa(c.to-c.from+1)) {
+				t.Errorf("%s: %d bytes, not the file's %d-%d", c.rng, len(body), c.from, c.to)
+			}
+		}
+		// A range read in pieces is the file, byte for byte.
+		var joined []byte
+		for from := 0; from < size; from += 1000 {
+			_, b := s.get("GET", base, "Range", "bytes="+strconv.Itoa(from)+"-"+strconv.Itoa(from+999))
+			joined = append(joined, b...)
+		}
+		if !bytes.Equal(joined, file) {
+			t.Errorf("pieces differ from the file")
+		}
+		// HEAD, other names and carriers.
+		if resp, body := s.get("HEAD", base); resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != n {
+			t.Errorf("HEAD: %d, %d bytes, length %s", resp.StatusCode, len(body), resp.Header.Get("Content-Length"))
+		}
+		for _, p := range []string{"/Videos/" + id + "/stream?ApiKey=" + admin, "/videos/" + id + "/Stream.mkv?api_key=" + admin,
+			"/emby/Videos/" + id + "/stream.mp4?api_key=" + admin} {
+			if resp, body := s.get("GET", p); resp.StatusCode != 200 || !bytes.Equal(body, file) {
+				t.Errorf("%s: %d", p, resp.StatusCode)
+			}
+		}
+		if resp, _ := s.get("GET", "/Videos/"+id+"/stream.mp4", as(admin)...); resp.StatusCode != 200 {
+			t.Errorf("with the header: %d", resp.StatusCode)
+		}
+		for _, c := range []struct {
+			path   string
+			status int
+		}{
+			{"/Videos/" + id + "/stream.mp4", 401},
+			{"/Videos/" + id + "/stream.mp4?api_key=nope", 401},
+			{"/Videos/" + id + "/stream.mp4?api_key=" + carol, 404},
+			{"/Videos/" + id + "/other.mp4?api_key=" + admin, 404},
+			{"/Videos/" + media.NewID().String() + "/stream?api_key=" + admin, 404},
+			{"/Audio/" + id + "/universal?Container=mp3,flac&api_key=" + admin, 501},
+		} {
+			if resp, body := s.get("GET", c.path); resp.StatusCode != c.status {
+				t.Errorf("%s: %d %s, want %d", c.path, resp.StatusCode, body, c.status)
+			}
+		}
+		if resp, body := s.get("GET", "/Audio/"+id+"/universal?Container=mp4|aac,mkv&api_key="+admin); resp.StatusCode != 200 || !bytes.Equal(body, file) {
+			t.Errorf("universal in a listed container: %d", resp.StatusCode)
+		}
+		// The source PlaybackInfo gives points at this URL.
+		var info PlaybackInfoIn
+		s.expect(req{"POST", "/Items/" + id + "/PlaybackInfo", map[string]any{"DeviceProfile": browserProfile}, as(admin)}, 200, &info)
+		if src := info.MediaSources[0]; !src.SupportsDirectPlay || src.Container != "mp4" || src.Size == nil || *src.Size != int64(size) {
+			t.Errorf("playback info of the clip %+v", src)
+		}
+	})
+}

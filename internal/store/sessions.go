@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// This file holds playback: the sessions clients report on (the
+// jellyha_sessions table, shared by every replica) and what playing needs
+// to read of an item (its streams, its bitrate, whether it is an extra).
+
+// PlaySession is a client session and what it plays.
+type PlaySession struct {
+	ID                                       string // Jellyfin's session id
+	UserID                                   media.ID
+	UserName                                 string // read back only
+	Client, DeviceID, DeviceName, AppVersion string
+	// ItemID is what plays, NilID when nothing does.
+	ItemID                                   media.ID
+	MediaSourceID, PlaySessionID, PlayMethod string
+	PositionTicks                            int64
+	IsPaused, IsMuted                        bool
+	AudioStreamIndex, SubtitleStreamIndex    *int
+	Started, LastReport                      time.Time
+}
+
+// sessionRetention is how long a session row outlives its last report.
+const sessionRetention = 24 * time.Hour
+
+// PlayReport is one playback report to record.
+type PlayReport struct {
+	Session *PlaySession
+	// Item is the item whose play state changes, with its user data key;
+	// nil to record the session only.
+	Item *KeyedItem
+	// Apply changes the play state (nil: no change). Under a retry it is
+	// applied again to the state read afresh.
+	Apply func(*media.UserData)
+	// KeepStart keeps the session's start time when it plays the same item
+	// (a progress report), rather than starting it now.
+	KeepStart bool
+}
+
+// RecordPlayback writes a playback report in one transaction: the user's
+// play state of the item and the session row. When it returns nil both are
+// committed, so a replica that dies after answering loses nothing.
+func (s *Store) RecordPlayback(ctx context.Context, r *PlayReport) (*media.UserData, error) {
+	var out *media.UserData
+	ps := r.Session
+	err := s.inTx(ctx, func(t tx) error {
+		out = nil
+		if r.Item != nil && r.Apply != nil {
+			d, err := s.updateUserData(ctx, t, ps.UserID, []KeyedItem{*r.Item}, r.Apply)
+			if err != nil {
+				return err
+			}
+			out = d
+		}
+		return upsertSession(ctx, t, ps, r.KeepStart)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: record playback: %w", err)
+	}
+	return out, nil
+}
+
+func upsertSession(ctx context.Context, t tx, ps *PlaySession, keepStart bool) error {
+	now := ps.LastReport.UnixMilli()
+	start := ps.Started.UnixMilli()
+	startSQL := `excluded.started_ms`
+	if keepStart {
+		startSQL = `CASE WHEN jellyha_sessions.item_id = excluded.item_id THEN jellyha_sessions.started_ms ELSE excluded.started_ms END`
+	}
+	_, err := t.exec(ctx, `INSERT INTO jellyha_sessions (id, user_id, client, device_id, device_name, app_version, item_id, media_source_id,
+  play_session_id, play_method, position_ticks, is_paused, is_muted, audio_stream_index, subtitle_stream_index, started_ms, last_report_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, client = excluded.client, device_id = excluded.device_id,
+  device_name = excluded.device_name, app_version = excluded.app_version, item_id = excluded.item_id,
+  media_source_id = excluded.media_source_id, play_session_id = excluded.play_session_id, play_method = excluded.play_method,
+  position_ticks = excluded.position_ticks, is_paused = excluded.is_paused, is_muted = excluded.is_muted,
+  audio_stream_index = excluded.audio_stream_index, subtitle_stream_index = excluded.subtitle_stream_index,
+  started_ms = `+startSQL+`, last_report_ms = excluded.last_report_ms`,
+		ps.ID, database.GUID(ps.UserID), ps.Client, ps.DeviceID, ps.DeviceName, ps.AppVersion, database.NullGUID(ps.ItemID), ps.MediaSourceID,
+		ps.PlaySessionID, ps.PlayMethod, ps.PositionTicks, ps.IsPaused, ps.IsMuted, nullInt(ps.AudioStreamIndex), nullInt(ps.SubtitleStreamIndex),
+		start, now)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `DELETE FROM jellyha_sessions WHERE last_report_ms < ?`, now-sessionRetention.Milliseconds())
+	return err
+}
+
+// TouchSession records that a session is alive (a ping) without changing
+// what it plays; it does nothing for an unknown session.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := s.exec(ctx, `UPDATE jellyha_sessions SET last_report_ms = ? WHERE id = ?`, at.UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("store: touch session: %w", err)
+	}
+	return nil
+}
+
+// Sessions returns the sessions that reported since the given time, the
+// most recent first, with their user's name.
+func (s *Store) Sessions(ctx context.Context, since time.Time) ([]*PlaySession, error) {
+	var out []*PlaySession
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		out = nil
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT s.id, s.user_id, COALESCE(u."Username", ''), s.client, s.device_id,
+  s.device_name, s.app_version, s.item_id, s.media_source_id, s.play_session_id, s.play_method, s.position_ticks, s.is_paused,
+  s.is_muted, s.audio_stream_index, s.subtitle_stream_index, s.started_ms, s.last_report_ms
+FROM jellyha_sessions s LEFT JOIN "Users" u ON u."Id" = s.user_id
+WHERE s.last_report_ms >= ? ORDER BY s.last_report_ms DESC, s.id`), since.UnixMilli())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			ps := &PlaySession{}
+			var audio, sub sql.NullInt64
+			var started, last int64
+			if err := rows.Scan(&ps.ID, database.ScanGUID{ID: &ps.UserID}, &ps.UserName, &ps.Client, &ps.DeviceID, &ps.DeviceName, &ps.AppVersion,
+				database.ScanGUID{ID: &ps.ItemID}, &ps.MediaSourceID, &ps.PlaySessionID, &ps.PlayMethod, &ps.PositionTicks, &ps.IsPaused,
+				&ps.IsMuted, &audio, &sub, &started, &last); err != nil {
+				return err
+			}
+			ps.AudioStreamIndex, ps.SubtitleStreamIndex = intPtr(audio), intPtr(sub)
+			ps.Started, ps.LastReport = time.UnixMilli(started).UTC(), time.UnixMilli(last).UTC()
+			out = append(out, ps)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: sessions: %w", err)
+	}
+	return out, nil
+}
+
+// RememberSelections reads a user's RememberAudioSelections and
+// RememberSubtitleSelections settings.
+func (s *Store) RememberSelections(ctx context.Context, user media.ID) (audio, subtitles bool, err error) {
+	err = s.queryRow(ctx, `SELECT "RememberAudioSelections", "RememberSubtitleSelections" FROM "Users" WHERE "Id" = ?`,
+		[]any{database.GUID(user)}, &audio, &subtitles)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, media.Errorf(media.ENOTFOUND, "user %s not found", user)
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("store: user settings: %w", err)
+	}
+	return audio, subtitles, nil
+}
+
+// PlaybackFacts is what playing needs of an item beyond its browse row.
+type PlaybackFacts struct {
+	TotalBitrate *int
+	ExtraType    *int
+}
+
+// ItemPlaybackFacts reads an item's bitrate and extra type.
+func (s *Store) ItemPlaybackFacts(ctx context.Context, id media.ID) (*PlaybackFacts, error) {
+	f := &PlaybackFacts{}
+	var bitrate, extra sql.NullInt64
+	err := s.queryRow(ctx, `SELECT "TotalBitrate", "ExtraType" FROM "BaseItems" WHERE "Id" = ?`, []any{database.GUID(id)}, &bitrate, &extra)
+	if err != nil {
+		return nil, notFound(fmt.Errorf("store: item playback facts: %w", err), "item", id)
+	}
+	f.TotalBitrate, f.ExtraType = intPtr(bitrate), intPtr(extra)
+	return f, nil
+}
+
+// ItemStreams returns an item's media streams (MediaStreamInfos) by index.
+func (s *Store) ItemStreams(ctx context.Context, id media.ID) ([]media.MediaStream, error) {
+	var out []media.MediaStream
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		out = nil
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "StreamIndex", "StreamType", COALESCE("Codec", ''), COALESCE("Language", ''),
+  COALESCE("Title", ''), COALESCE("Profile", ''), COALESCE("ChannelLayout", ''), COALESCE("PixelFormat", ''), COALESCE("AspectRatio", ''),
+  COALESCE("CodecTag", ''), COALESCE("Path", ''), "IsDefault", "IsForced", "IsExternal", "IsInterlaced", "IsAvc", "IsHearingImpaired",
+  "BitRate", "BitDepth", "Channels", "SampleRate", "Width", "Height", "RefFrames", "Level", "AverageFrameRate", "RealFrameRate"
+FROM "MediaStreamInfos" WHERE "ItemId" = ? ORDER BY "StreamIndex"`), database.GUID(id))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m := media.MediaStream{ItemID: id}
+			var typ int
+			var interlaced, avc, hi sql.NullBool
+			var bitrate, depth, channels, rate, w, h, refs sql.NullInt64
+			var level, avg, rfr sql.NullFloat64
+			if err := rows.Scan(&m.StreamIndex, &typ, &m.Codec, &m.Language, &m.Title, &m.Profile, &m.ChannelLayout, &m.PixelFormat,
+				&m.AspectRatio, &m.CodecTag, &m.Path, &m.IsDefault, &m.IsForced, &m.IsExternal, &interlaced, &avc, &hi,
+				&bitrate, &depth, &channels, &rate, &w, &h, &refs, &level, &avg, &rfr); err != nil {
+				return err
+			}
+			m.StreamType = media.MediaStreamType(typ)
+			m.IsInterlaced, m.IsAvc, m.IsHearingImpaired = boolPtr(interlaced), boolPtr(avc), boolPtr(hi)
+			m.BitRate, m.BitDepth, m.Channels, m.SampleRate = intPtr(bitrate), intPtr(depth), intPtr(channels), intPtr(rate)
+			m.Width, m.Height, m.RefFrames = intPtr(w), intPtr(h), intPtr(refs)
+			m.Level, m.AverageFrameRate, m.RealFrameRate = float32Ptr(level), float32Ptr(avg), float32Ptr(rfr)
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: item streams: %w", err)
+	}
+	return out, nil
+}
+
+func boolPtr(v sql.NullBool) *bool {
+	if !v.Valid {
+		return nil
+	}
+	return &v.Bool
+}
+
+func float32Ptr(v sql.NullFloat64) *float32 {
+	if !v.Valid {
+		return nil
+	}
+	f := float32(v.Float64)
+	return &f
+}
