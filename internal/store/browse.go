@@ -10,6 +10,7 @@ import (
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/schema"
 )
 
 // CollectionFolders returns the ids of every library (CollectionFolder
@@ -205,6 +206,14 @@ func (s *Store) UpdateUserData(ctx context.Context, user media.ID, items []Keyed
 func (s *Store) updateUserData(ctx context.Context, t tx, user media.ID, items []KeyedItem, fn func(*media.UserData)) (*media.UserData, error) {
 	var first *media.UserData
 	for _, it := range items {
+		if t.db.Engine == schema.PostgreSQL {
+			// A row FOR UPDATE cannot lock is one that does not exist yet:
+			// two first reports would both insert. This lock, held to the
+			// end of the transaction, orders them.
+			if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "userdata:"+user.String()+":"+it.ID.String()); err != nil {
+				return nil, err
+			}
+		}
 		d, found, err := readUserData(ctx, t, user, it.ID)
 		if err != nil {
 			return nil, err
@@ -240,6 +249,17 @@ ON CONFLICT ("ItemId", "UserId", "CustomDataKey") DO UPDATE SET
 	return first, nil
 }
 
+// forUpdate locks the rows a read-modify-write reads, on PostgreSQL, so that
+// two replicas handling reports for the same item at the same moment apply
+// them one after the other instead of losing one (a play count, say). On
+// SQLite the single writer connection already serialises them.
+func forUpdate(t tx) string {
+	if t.db.Engine == schema.PostgreSQL {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // readUserData reads the row the page query shows (the least key).
 func readUserData(ctx context.Context, t tx, user, item media.ID) (*media.UserData, bool, error) {
 	d := &media.UserData{ItemID: item, UserID: user}
@@ -248,7 +268,7 @@ func readUserData(ctx context.Context, t tx, user, item media.ID) (*media.UserDa
 	var rating sql.NullFloat64
 	err := t.queryRow(ctx, `SELECT "CustomDataKey", "AudioStreamIndex", "IsFavorite", "LastPlayedDate", "Likes", "PlayCount",
   "PlaybackPositionTicks", "Played", "Rating", "SubtitleStreamIndex"
-FROM "UserData" WHERE "ItemId" = ? AND "UserId" = ? ORDER BY "CustomDataKey" LIMIT 1`, database.GUID(item), database.GUID(user)).Scan(
+FROM "UserData" WHERE "ItemId" = ? AND "UserId" = ? ORDER BY "CustomDataKey" LIMIT 1`+forUpdate(t), database.GUID(item), database.GUID(user)).Scan(
 		&d.Key, &audio, &d.IsFavorite, database.ScanTime{T: &d.LastPlayedDate}, &likes, &d.PlayCount,
 		&d.PlaybackPositionTicks, &d.Played, &rating, &sub)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -447,3 +447,32 @@ func TestStoredFormats(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentPlayStateUpdates: read-modify-write updates of one item's
+// play state from many writers at once (replicas taking reports) lose none.
+func TestConcurrentPlayStateUpdates(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := &media.User{Name: "counter"}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, episode := library(t, s)
+		items := []store.KeyedItem{{ID: episode.ID, Key: episode.ID.Hyphenated()}}
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.UpdateUserData(ctx, u.ID, items, func(d *media.UserData) { d.PlayCount++ }); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		d, err := s.UserData(ctx, u.ID, episode.ID)
+		if err != nil || d.PlayCount != 20 {
+			t.Errorf("play count %d after 20 concurrent increments (%v)", d.PlayCount, err)
+		}
+	})
+}
