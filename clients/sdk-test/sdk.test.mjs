@@ -360,6 +360,16 @@ describe('item detail', () => {
 		assert.equal(track.AlbumArtist, 'The Oscillators');
 	});
 
+	it('every item of the library, and each view, reads strictly in detail', async () => {
+		const all = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({ userId: me.Id, recursive: true }));
+		assert.ok(all.TotalRecordCount >= 16, `${all.TotalRecordCount} items`);
+		for (const i of [...all.Items, ...Object.values(views)]) {
+			const d = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: i.Id, userId: me.Id }));
+			assert.equal(d.Id, i.Id);
+			assert.equal(d.Type, i.Type);
+		}
+	});
+
 	it('an unknown item is 404', async () => {
 		await fails(404, getUserLibraryApi(api).getItem({ itemId: '0123456789abcdef0123456789abcdef', userId: me.Id }));
 	});
