@@ -229,6 +229,23 @@ func TestStartupWizard(t *testing.T) {
 	})
 }
 
+// A client that posts the wizard's user page without reading it first (the
+// SDK's setup scripts do) finds the first user there, as in Jellyfin, which
+// creates it at startup.
+func TestStartupUserWithoutGet(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		s.expect(req{"POST", "/Startup/User", StartupUser{Name: "root", Password: "s3cret"}, nil}, 204, nil)
+		users, _ := s.store.Users(context.Background())
+		if len(users) != 1 || users[0].Name != "root" || !users[0].IsAdministrator {
+			t.Fatalf("users after POST /Startup/User: %+v", users)
+		}
+		s.expect(req{"POST", "/Startup/Complete", nil, nil}, 204, nil)
+		if admin := s.login("root", "s3cret", "dev"); !admin.User.Policy.IsAdministrator {
+			t.Errorf("the wizard's user is not an administrator: %+v", admin.User)
+		}
+	})
+}
+
 func TestLogin(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *testServer) {
 		u := s.addUser("Émile", "hunter2", true)

@@ -124,13 +124,11 @@ func (rt *Router) setStartupUser(w http.ResponseWriter, r *http.Request, _ *prin
 	if err := decode(r, &body, true); err != nil {
 		return err
 	}
-	users, err := rt.store.Users(r.Context())
+	// Jellyfin creates the first user when it starts, so a client may post
+	// this page without reading it first.
+	u, err := rt.ensureFirstUser(r.Context())
 	if err != nil {
 		return err
-	}
-	u := firstUser(users)
-	if u == nil {
-		return media.Errorf(media.ENOTFOUND, "there is no user yet: GET /Startup/User first")
 	}
 	if body.Password == "" {
 		return media.Errorf(media.EINVALID, "Password must not be empty")

@@ -1,0 +1,577 @@
+// jellyha through the official Jellyfin TypeScript SDK (0.13, the 10.11
+// line), as a client written against Jellyfin would use it: the first-run
+// wizard, login, the home screen, browsing, detail, shows, images, play
+// state, search, display preferences, a second user and logout, on the
+// demo library.
+//
+// Every reply is also read by strict.mjs, which checks what the SDK's
+// lenient decoding does not: GUIDs, enum values, required members, nulls
+// and dates.
+//
+// The tests run in order and build on one another (the wizard makes the
+// administrator the rest log in as), on one server for the file.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+
+import { Jellyfin } from '@jellyfin/sdk';
+import {
+	BaseItemKind, ImageType, ItemFields, ItemFilter, ItemSortBy, MediaType, SortOrder,
+} from '@jellyfin/sdk/lib/generated-client/models/index.js';
+import {
+	getDisplayPreferencesApi, getImageApi, getItemsApi, getPlaystateApi, getSessionApi, getStartupApi, getSystemApi,
+	getTvShowsApi, getUserApi, getUserLibraryApi, getUserViewsApi,
+} from '@jellyfin/sdk/lib/utils/api/index.js';
+
+import { startServer } from './harness.mjs';
+import { assertStrict, stats } from './strict.mjs';
+
+const ADMIN = 'sdk-admin';
+const PASSWORD = 'correct horse battery staple';
+
+let server;
+let jellyfin;
+let api; // the administrator's, once logged in
+let anon; // no token
+let publicInfo;
+let me;
+const views = {}; // CollectionType -> view
+const byName = {}; // item name -> BaseItemDto
+
+before(async () => {
+	server = await startServer();
+	jellyfin = new Jellyfin({
+		clientInfo: { name: 'jellyha SDK tests', version: '1.0.0' },
+		deviceInfo: { name: 'node', id: `sdk-test-${process.pid}` },
+	});
+	api = jellyfin.createApi(server.url);
+	anon = jellyfin.createApi(server.url);
+	const t = server.timings;
+	process.stderr.write(`jellyha on ${server.url} (${server.provider}): build ${t.build} ms, demo ${t.demo} ms, start ${t.start} ms\n`);
+});
+
+after(async () => {
+	await server?.stop();
+	process.stderr.write(`strict.mjs read ${stats.checked} replies\n`);
+});
+
+// where names a reply for messages: method, path and query.
+function where(res) {
+	return `${res.config.method.toUpperCase()} ${res.request?.path ?? res.config.url}`;
+}
+
+// ok awaits an SDK call, expects 200 and checks the body strictly as
+// model ("X[]" for a bare array of X).
+async function ok(model, call) {
+	const res = await call;
+	assert.equal(res.status, 200, `${where(res)}: status`);
+	if (model.endsWith('[]')) {
+		assert.ok(Array.isArray(res.data), `${where(res)}: not an array`);
+		res.data.forEach((v, i) => assertStrict(model.slice(0, -2), v, `${where(res)} [${i}]`));
+	} else {
+		assertStrict(model, res.data, where(res));
+	}
+	return res.data;
+}
+
+// done awaits an SDK call that answers without a body.
+async function done(call) {
+	const res = await call;
+	assert.ok(res.status === 204 || res.status === 200, `${where(res)}: status ${res.status}`);
+	return res;
+}
+
+// fails expects an SDK call to be refused with status.
+async function fails(status, call) {
+	await assert.rejects(call, (err) => {
+		assert.equal(err.response?.status, status, `expected ${status}, got ${err.response?.status ?? err.message}`);
+		return true;
+	});
+}
+
+const names = (result) => (result.Items ?? result).map((i) => i.Name);
+
+describe('first run', () => {
+	it('public system info says 10.11 and that the wizard has not run', async () => {
+		publicInfo = await ok('PublicSystemInfo', getSystemApi(anon).getPublicSystemInfo());
+		assert.match(publicInfo.Version, /^10\.11\.\d+$/);
+		assert.equal(publicInfo.ProductName, 'Jellyfin Server');
+		assert.equal(publicInfo.StartupWizardCompleted, false);
+	});
+
+	it('ping answers', async () => {
+		const res = await getSystemApi(anon).getPingSystem();
+		assert.equal(res.status, 200);
+		assert.equal(typeof res.data, 'string');
+	});
+
+	it('the wizard reads and writes the startup configuration', async () => {
+		const startup = getStartupApi(anon);
+		const first = await ok('StartupConfigurationDto', startup.getStartupConfiguration());
+		assert.ok(first.UICulture);
+		await done(startup.updateInitialConfiguration({
+			startupConfigurationDto: { UICulture: 'en-GB', MetadataCountryCode: 'GB', PreferredMetadataLanguage: 'en' },
+		}));
+		const again = await ok('StartupConfigurationDto', startup.getStartupConfiguration());
+		assert.equal(again.UICulture, 'en-GB');
+		assert.equal(again.MetadataCountryCode, 'GB');
+		assert.equal(again.PreferredMetadataLanguage, 'en');
+	});
+
+	it('the wizard names the first user and sets its password', async () => {
+		const startup = getStartupApi(anon);
+		const proposed = await ok('StartupUserDto', startup.getFirstUser());
+		assert.ok(proposed.Name, 'a name is proposed');
+		await done(startup.updateStartupUser({ startupUserDto: { Name: ADMIN, Password: PASSWORD } }));
+		const now = await ok('StartupUserDto', startup.getFirstUser2());
+		assert.equal(now.Name, ADMIN);
+	});
+
+	it('the wizard completes, and is closed to anonymous callers afterwards', async () => {
+		const startup = getStartupApi(anon);
+		await done(startup.setRemoteAccess({ startupRemoteAccessDto: { EnableRemoteAccess: true, EnableAutomaticPortMapping: false } }));
+		await done(startup.completeWizard());
+		const info = await ok('PublicSystemInfo', getSystemApi(anon).getPublicSystemInfo());
+		assert.equal(info.StartupWizardCompleted, true);
+		assert.equal(info.Id, publicInfo.Id, 'the server id is stable');
+		await fails(401, startup.getStartupConfiguration());
+		await fails(401, startup.updateStartupUser({ startupUserDto: { Name: 'intruder', Password: 'x' } }));
+	});
+});
+
+describe('login', () => {
+	it('a wrong password is refused with 401', async () => {
+		await fails(401, getUserApi(anon).authenticateUserByName({ authenticateUserByName: { Username: ADMIN, Pw: 'wrong' } }));
+	});
+
+	it('without a token the library is closed', async () => {
+		await fails(401, getItemsApi(anon).getItems({ recursive: true }));
+		await fails(401, getUserViewsApi(anon).getUserViews({}));
+	});
+
+	it('authenticateUserByName logs the wizard user in as an administrator', async () => {
+		const auth = await ok('AuthenticationResult', getUserApi(api).authenticateUserByName({
+			authenticateUserByName: { Username: ADMIN, Pw: PASSWORD },
+		}));
+		assert.ok(auth.AccessToken.length >= 16, 'a real token');
+		assert.equal(auth.ServerId, publicInfo.Id);
+		assert.equal(auth.User.Name, ADMIN);
+		assert.equal(auth.User.ServerId, publicInfo.Id);
+		assert.equal(auth.User.HasPassword, true);
+		assert.equal(auth.User.Policy.IsAdministrator, true);
+		assert.equal(auth.SessionInfo.UserId, auth.User.Id);
+		assert.equal(auth.SessionInfo.DeviceId, jellyfin.deviceInfo.id);
+		// The SDK keeps the token for the calls that follow.
+		assert.equal(api.accessToken, auth.AccessToken);
+		me = auth.User;
+	});
+
+	it('getCurrentUser and getUsers return the same user', async () => {
+		const current = await ok('UserDto', getUserApi(api).getCurrentUser());
+		assert.equal(current.Id, me.Id);
+		const all = await ok('UserDto[]', getUserApi(api).getUsers());
+		assert.deepEqual(all.map((u) => u.Id), [me.Id]);
+		const byId = await ok('UserDto', getUserApi(api).getUserById({ userId: me.Id }));
+		assert.equal(byId.Name, ADMIN);
+	});
+});
+
+describe('home screen', () => {
+	it('user views are the three demo libraries', async () => {
+		const res = await ok('BaseItemDtoQueryResult', getUserViewsApi(api).getUserViews({ userId: me.Id }));
+		assert.equal(res.TotalRecordCount, 3);
+		assert.deepEqual(names(res).sort(), ['Demo Movies', 'Demo Music', 'Demo Shows']);
+		for (const v of res.Items) {
+			assert.equal(v.Type, BaseItemKind.CollectionFolder);
+			assert.equal(v.IsFolder, true);
+			views[v.CollectionType] = v;
+		}
+		assert.deepEqual(Object.keys(views).sort(), ['movies', 'music', 'tvshows']);
+	});
+
+	it('latest in the movie library lists the three films', async () => {
+		const latest = await ok('BaseItemDto[]', getUserLibraryApi(api).getLatestMedia({
+			userId: me.Id, parentId: views.movies.Id, limit: 16,
+		}));
+		assert.deepEqual(names(latest).sort(), ['Colour Bars', 'Test Pattern', 'The Mandelbrot Set']);
+		for (const m of latest) assert.equal(m.Type, BaseItemKind.Movie);
+	});
+
+	it('latest in the shows library has the demo series', async () => {
+		const latest = await ok('BaseItemDto[]', getUserLibraryApi(api).getLatestMedia({
+			userId: me.Id, parentId: views.tvshows.Id, groupItems: true, limit: 16,
+		}));
+		assert.ok(latest.length > 0);
+		for (const i of latest) {
+			assert.ok(i.Name === 'Demo Show' || i.SeriesName === 'Demo Show', `${i.Type} ${i.Name} belongs to the demo series`);
+		}
+	});
+
+	it('next up is empty before anything is watched', async () => {
+		const res = await ok('BaseItemDtoQueryResult', getTvShowsApi(api).getNextUp({ userId: me.Id }));
+		assert.equal(res.Items.length, 0);
+	});
+});
+
+describe('browsing', () => {
+	const items = getItemsApi;
+	const fetchItems = (params) => ok('BaseItemDtoQueryResult', items(api).getItems({ userId: me.Id, ...params }));
+
+	it('IncludeItemTypes with Recursive finds each kind of item', async () => {
+		const want = {
+			[BaseItemKind.Movie]: ['Colour Bars', 'Test Pattern', 'The Mandelbrot Set'],
+			[BaseItemKind.Series]: ['Demo Show'],
+			[BaseItemKind.MusicAlbum]: ['Pure Tones'],
+			[BaseItemKind.Audio]: ['220 Hertz', '330 Hertz', '440 Hertz', '550 Hertz'],
+		};
+		for (const [kind, expected] of Object.entries(want)) {
+			const res = await fetchItems({ includeItemTypes: [kind], recursive: true });
+			assert.deepEqual(names(res).sort(), expected, kind);
+			assert.equal(res.TotalRecordCount, expected.length, `${kind} TotalRecordCount`);
+			for (const i of res.Items) {
+				assert.equal(i.Type, kind);
+				byName[i.Name] = i;
+			}
+		}
+		const episodes = await fetchItems({ includeItemTypes: [BaseItemKind.Episode], recursive: true });
+		assert.equal(episodes.TotalRecordCount, 4);
+		for (const e of episodes.Items) {
+			assert.equal(e.SeriesId, byName['Demo Show'].Id);
+			byName[e.Name] = e;
+		}
+	});
+
+	it('ParentId lists a library\'s children, and Recursive its descendants', async () => {
+		const movies = await fetchItems({ parentId: views.movies.Id });
+		assert.deepEqual(names(movies).sort(), ['Colour Bars', 'Test Pattern', 'The Mandelbrot Set']);
+		const shows = await fetchItems({ parentId: views.tvshows.Id });
+		assert.deepEqual(names(shows), ['Demo Show']);
+		const tracks = await fetchItems({ parentId: views.music.Id, recursive: true, includeItemTypes: [BaseItemKind.Audio] });
+		assert.equal(tracks.TotalRecordCount, 4);
+		const inShows = await fetchItems({ parentId: views.tvshows.Id, recursive: true, includeItemTypes: [BaseItemKind.Movie] });
+		assert.equal(inShows.TotalRecordCount, 0, 'no films in the shows library');
+		const album = await fetchItems({ parentId: byName['Pure Tones'].Id });
+		assert.deepEqual(names(album).sort(), ['220 Hertz', '330 Hertz', '440 Hertz', '550 Hertz']);
+		for (const t of album.Items) assert.equal(t.ParentId, byName['Pure Tones'].Id);
+	});
+
+	it('SortName sorts ascending and descending', async () => {
+		const params = { includeItemTypes: [BaseItemKind.Movie], recursive: true, sortBy: [ItemSortBy.SortName], fields: [ItemFields.SortName] };
+		const asc = await fetchItems({ ...params, sortOrder: [SortOrder.Ascending] });
+		const sortNames = asc.Items.map((i) => i.SortName);
+		assert.ok(sortNames.every(Boolean), 'fields=SortName fills SortName');
+		assert.deepEqual(sortNames, [...sortNames].sort(), 'ascending by SortName');
+		// Jellyfin sorts "The Mandelbrot Set" under M.
+		assert.deepEqual(names(asc), ['Colour Bars', 'The Mandelbrot Set', 'Test Pattern']);
+		const desc = await fetchItems({ ...params, sortOrder: [SortOrder.Descending] });
+		assert.deepEqual(names(desc), names(asc).reverse());
+	});
+
+	it('ProductionYear and DateCreated sort', async () => {
+		const byYear = await fetchItems({
+			includeItemTypes: [BaseItemKind.Movie], recursive: true, sortBy: [ItemSortBy.ProductionYear], sortOrder: [SortOrder.Ascending],
+		});
+		assert.deepEqual(byYear.Items.map((i) => i.ProductionYear), [1999, 2001, 2010]);
+		const byDate = await fetchItems({
+			recursive: true, includeItemTypes: [BaseItemKind.Audio, BaseItemKind.Movie, BaseItemKind.Episode],
+			sortBy: [ItemSortBy.DateCreated, ItemSortBy.SortName], sortOrder: [SortOrder.Descending], fields: [ItemFields.DateCreated],
+		});
+		assert.equal(byDate.TotalRecordCount, 11);
+		const dates = byDate.Items.map((i) => Date.parse(i.DateCreated));
+		assert.ok(dates.every((d) => !Number.isNaN(d)), 'fields=DateCreated fills DateCreated');
+		for (let i = 1; i < dates.length; i++) assert.ok(dates[i - 1] >= dates[i], `newest first at ${i}`);
+	});
+
+	it('StartIndex and Limit page through the results', async () => {
+		const params = { includeItemTypes: [BaseItemKind.Audio, BaseItemKind.Episode], recursive: true, sortBy: [ItemSortBy.SortName] };
+		const all = await fetchItems(params);
+		assert.equal(all.TotalRecordCount, 8);
+		assert.equal(all.StartIndex, 0);
+		const seen = [];
+		for (let start = 0; start < 8; start += 3) {
+			const page = await fetchItems({ ...params, startIndex: start, limit: 3 });
+			assert.equal(page.TotalRecordCount, 8, 'the unpaged total');
+			assert.equal(page.StartIndex, start);
+			assert.equal(page.Items.length, Math.min(3, 8 - start));
+			seen.push(...page.Items.map((i) => i.Id));
+		}
+		assert.deepEqual(seen, all.Items.map((i) => i.Id), 'the pages are the whole list, in order');
+		const past = await fetchItems({ ...params, startIndex: 20, limit: 3 });
+		assert.equal(past.TotalRecordCount, 8);
+		assert.equal(past.Items.length, 0);
+	});
+
+	it('every Fields, SortBy, Filters, IncludeItemTypes and MediaTypes value of the SDK is accepted', async () => {
+		// A client sends any of these; none may fail the request, and each
+		// reply stays strict.
+		const cases = [
+			...Object.values(ItemFields).map((f) => ({ fields: [f] })),
+			{ fields: Object.values(ItemFields) },
+			...Object.values(ItemSortBy).map((s) => ({ sortBy: [s] })),
+			...Object.values(ItemFilter).map((f) => ({ filters: [f] })),
+			...Object.values(BaseItemKind).map((k) => ({ includeItemTypes: [k] })),
+			...Object.values(MediaType).map((m) => ({ mediaTypes: [m] })),
+		];
+		for (const params of cases) {
+			const res = await fetchItems({ recursive: true, limit: 20, ...params });
+			assert.ok(res.TotalRecordCount >= res.Items.length, JSON.stringify(params));
+		}
+	});
+
+	it('SearchTerm finds by name', async () => {
+		const found = await fetchItems({ searchTerm: 'mandel', recursive: true });
+		assert.deepEqual(names(found), ['The Mandelbrot Set']);
+		const tracks = await fetchItems({ searchTerm: 'hertz', recursive: true, includeItemTypes: [BaseItemKind.Audio] });
+		assert.equal(tracks.TotalRecordCount, 4);
+		const none = await fetchItems({ searchTerm: 'no such thing', recursive: true });
+		assert.equal(none.TotalRecordCount, 0);
+		assert.deepEqual(none.Items, []);
+	});
+});
+
+describe('item detail', () => {
+	it('a film carries its .nfo metadata, people, studio and runtime', async () => {
+		const id = byName['Test Pattern'].Id;
+		const film = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: id, userId: me.Id }));
+		assert.equal(film.Id, id);
+		assert.equal(film.Type, BaseItemKind.Movie);
+		assert.equal(film.MediaType, 'Video');
+		assert.equal(film.ProductionYear, 2001);
+		assert.match(film.Overview, /test card/);
+		assert.ok(film.Genres.includes('Documentary'));
+		assert.ok(film.Studios?.some((s) => s.Name === 'jellyha Studios'), 'studio');
+		const people = Object.fromEntries((film.People ?? []).map((p) => [p.Name, p]));
+		assert.equal(people['Grace Hopper']?.Type, 'Actor');
+		assert.equal(people['Grace Hopper']?.Role, 'The Pattern');
+		assert.equal(people['Ada Lovelace']?.Type, 'Director');
+		assert.ok(Math.abs(film.RunTimeTicks - 4e7) < 1e7, `about 4 s: ${film.RunTimeTicks}`);
+		assert.ok(film.ImageTags.Primary, 'a poster');
+		assert.equal(film.UserData.Played, false);
+		assert.equal(film.UserData.ItemId, id);
+	});
+
+	it('an audio track names its album and artist', async () => {
+		const track = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: byName['440 Hertz'].Id, userId: me.Id }));
+		assert.equal(track.MediaType, 'Audio');
+		assert.equal(track.Album, 'Pure Tones');
+		assert.equal(track.IndexNumber, 3);
+		assert.deepEqual(track.Artists, ['The Oscillators']);
+		assert.equal(track.AlbumArtist, 'The Oscillators');
+	});
+
+	it('every item of the library, and each view, reads strictly in detail', async () => {
+		const all = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({ userId: me.Id, recursive: true }));
+		assert.ok(all.TotalRecordCount >= 16, `${all.TotalRecordCount} items`);
+		for (const i of [...all.Items, ...Object.values(views)]) {
+			const d = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: i.Id, userId: me.Id }));
+			assert.equal(d.Id, i.Id);
+			assert.equal(d.Type, i.Type);
+		}
+	});
+
+	it('an unknown item is 404', async () => {
+		await fails(404, getUserLibraryApi(api).getItem({ itemId: '0123456789abcdef0123456789abcdef', userId: me.Id }));
+	});
+});
+
+describe('shows', () => {
+	let seasons;
+
+	it('getSeasons lists both seasons of the demo series', async () => {
+		const series = byName['Demo Show'];
+		const res = await ok('BaseItemDtoQueryResult', getTvShowsApi(api).getSeasons({ seriesId: series.Id, userId: me.Id }));
+		seasons = res.Items;
+		assert.deepEqual(seasons.map((s) => s.IndexNumber), [1, 2]);
+		for (const s of seasons) {
+			assert.equal(s.Type, BaseItemKind.Season);
+			assert.equal(s.SeriesId, series.Id);
+			assert.equal(s.IsFolder, true);
+		}
+	});
+
+	it('getEpisodes lists all four in order, or one season\'s', async () => {
+		const series = byName['Demo Show'];
+		const all = await ok('BaseItemDtoQueryResult', getTvShowsApi(api).getEpisodes({ seriesId: series.Id, userId: me.Id }));
+		assert.deepEqual(all.Items.map((e) => [e.ParentIndexNumber, e.IndexNumber]), [[1, 1], [1, 2], [2, 1], [2, 2]]);
+		for (const e of all.Items) {
+			assert.equal(e.Type, BaseItemKind.Episode);
+			assert.equal(e.SeriesId, series.Id);
+			assert.equal(e.SeriesName, 'Demo Show');
+			assert.equal(e.SeasonId, seasons[e.ParentIndexNumber - 1].Id);
+		}
+		const second = await ok('BaseItemDtoQueryResult', getTvShowsApi(api).getEpisodes({
+			seriesId: series.Id, userId: me.Id, seasonId: seasons[1].Id,
+		}));
+		assert.deepEqual(names(second), ['Demo Show S02E01', 'Demo Show S02E02']);
+	});
+});
+
+// imageSize reads an image's codec and size with ffprobe, which fails on
+// bytes that are not an image.
+function imageSize(bytes) {
+	const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', '-i', 'pipe:0'], {
+		input: bytes, encoding: 'buffer',
+	});
+	assert.equal(r.status, 0, `ffprobe: ${r.stderr}`);
+	const [s] = JSON.parse(r.stdout.toString()).streams;
+	return { codec: s.codec_name, width: s.width, height: s.height };
+}
+
+describe('images', () => {
+	it('a film\'s poster is a real JPEG of the poster\'s size', async () => {
+		const film = byName['Colour Bars'];
+		const res = await getImageApi(api).getItemImage({ itemId: film.Id, imageType: ImageType.Primary }, { responseType: 'arraybuffer' });
+		assert.equal(res.status, 200);
+		assert.match(res.headers['content-type'], /^image\/jpeg/);
+		const bytes = Buffer.from(res.data);
+		assert.deepEqual([...bytes.subarray(0, 3)], [0xff, 0xd8, 0xff], 'JPEG magic');
+		assert.deepEqual(imageSize(bytes), { codec: 'mjpeg', width: 200, height: 300 });
+	});
+
+	it('maxWidth resizes, through the SDK\'s image URL and no token', async () => {
+		const film = byName['Colour Bars'];
+		const url = getImageApi(anon).getItemImageUrlById(film.Id, ImageType.Primary, { maxWidth: 100, tag: film.ImageTags.Primary });
+		const res = await fetch(url);
+		assert.equal(res.status, 200, url);
+		const { width, height } = imageSize(Buffer.from(await res.arrayBuffer()));
+		assert.ok(width <= 100 && width > 0, `width ${width}`);
+		assert.ok(Math.abs(height / width - 1.5) < 0.05, `aspect kept: ${width}x${height}`);
+	});
+
+	it('an image type the item lacks is 404', async () => {
+		await fails(404, getImageApi(api).getItemImage({ itemId: byName['Colour Bars'].Id, imageType: ImageType.Banner }));
+	});
+});
+
+describe('play state', () => {
+	it('marking an episode played shows in its user data, its season and next up', async () => {
+		const ep = byName['Demo Show S01E01'];
+		const data = await ok('UserItemDataDto', getPlaystateApi(api).markPlayedItem({ itemId: ep.Id, userId: me.Id }));
+		assert.equal(data.Played, true);
+		assert.ok(data.PlayCount >= 1);
+		assert.ok(data.LastPlayedDate, 'LastPlayedDate set');
+		assert.equal(data.ItemId, ep.Id);
+
+		const read = await ok('UserItemDataDto', getItemsApi(api).getItemUserData({ itemId: ep.Id, userId: me.Id }));
+		assert.equal(read.Played, true);
+		const item = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: ep.Id, userId: me.Id }));
+		assert.equal(item.UserData.Played, true);
+
+		const season = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: ep.SeasonId, userId: me.Id }));
+		assert.equal(season.UserData.UnplayedItemCount, 1);
+		assert.equal(season.UserData.Played, false);
+
+		const next = await ok('BaseItemDtoQueryResult', getTvShowsApi(api).getNextUp({ userId: me.Id }));
+		assert.deepEqual(names(next), ['Demo Show S01E02']);
+
+		const played = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({
+			userId: me.Id, recursive: true, includeItemTypes: [BaseItemKind.Episode], filters: [ItemFilter.IsPlayed],
+		}));
+		assert.deepEqual(names(played), ['Demo Show S01E01']);
+		const unplayed = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({
+			userId: me.Id, recursive: true, includeItemTypes: [BaseItemKind.Episode], filters: [ItemFilter.IsUnplayed],
+		}));
+		assert.equal(unplayed.TotalRecordCount, 3);
+	});
+
+	it('marking it unplayed undoes it', async () => {
+		const ep = byName['Demo Show S01E01'];
+		const data = await ok('UserItemDataDto', getPlaystateApi(api).markUnplayedItem({ itemId: ep.Id, userId: me.Id }));
+		assert.equal(data.Played, false);
+		const read = await ok('UserItemDataDto', getItemsApi(api).getItemUserData({ itemId: ep.Id, userId: me.Id }));
+		assert.equal(read.Played, false);
+	});
+
+	it('a favourite shows in its user data and the IsFavorite filter, and can be removed', async () => {
+		const film = byName['The Mandelbrot Set'];
+		const data = await ok('UserItemDataDto', getUserLibraryApi(api).markFavoriteItem({ itemId: film.Id, userId: me.Id }));
+		assert.equal(data.IsFavorite, true);
+		const favs = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({
+			userId: me.Id, recursive: true, filters: [ItemFilter.IsFavorite],
+		}));
+		assert.deepEqual(names(favs), ['The Mandelbrot Set']);
+		const item = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: film.Id, userId: me.Id }));
+		assert.equal(item.UserData.IsFavorite, true);
+		const undone = await ok('UserItemDataDto', getUserLibraryApi(api).unmarkFavoriteItem({ itemId: film.Id, userId: me.Id }));
+		assert.equal(undone.IsFavorite, false);
+		const none = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({
+			userId: me.Id, recursive: true, isFavorite: true,
+		}));
+		assert.equal(none.TotalRecordCount, 0);
+	});
+
+	it('a position written through UserData puts the film in Continue Watching', async () => {
+		const film = byName['Test Pattern'];
+		const data = await ok('UserItemDataDto', getItemsApi(api).updateItemUserData({
+			itemId: film.Id, userId: me.Id, updateUserItemDataDto: { PlaybackPositionTicks: 2e7 },
+		}));
+		assert.equal(data.PlaybackPositionTicks, 2e7);
+		const resume = await ok('BaseItemDtoQueryResult', getItemsApi(api).getResumeItems({ userId: me.Id }));
+		assert.deepEqual(names(resume), ['Test Pattern']);
+		assert.equal(resume.Items[0].UserData.PlaybackPositionTicks, 2e7);
+	});
+});
+
+function dotnetMD5(s) {
+	const h = createHash('md5').update(Buffer.from(s, 'utf16le')).digest();
+	const x = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15].map((i) => h[i].toString(16).padStart(2, '0')).join('');
+	return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+describe('display preferences', () => {
+	it('round-trip CustomPrefs', async () => {
+		const dp = getDisplayPreferencesApi(api);
+		const first = await ok('DisplayPreferencesDto', dp.getDisplayPreferences({ displayPreferencesId: 'usersettings', client: 'emby', userId: me.Id }));
+		// Jellyfin files preferences under the id's GetMD5(): the MD5 of
+		// its UTF-16 bytes, read as a .NET Guid and written with dashes.
+		assert.equal(first.Id, dotnetMD5('usersettings'));
+		assert.equal(first.Client, 'emby');
+		await done(dp.updateDisplayPreferences({
+			displayPreferencesId: 'usersettings', client: 'emby', userId: me.Id,
+			displayPreferencesDto: { ...first, CustomPrefs: { ...first.CustomPrefs, homesection0: 'smalllibrarytiles', chromecastVersion: 'stable' } },
+		}));
+		const again = await ok('DisplayPreferencesDto', dp.getDisplayPreferences({ displayPreferencesId: 'usersettings', client: 'emby', userId: me.Id }));
+		assert.equal(again.CustomPrefs.homesection0, 'smalllibrarytiles');
+		assert.equal(again.CustomPrefs.chromecastVersion, 'stable');
+	});
+});
+
+describe('a second user', () => {
+	let viewer;
+	let viewerApi;
+
+	it('an administrator creates a user, who logs in without admin rights', async () => {
+		const created = await ok('UserDto', getUserApi(api).createUserByName({ createUserByName: { Name: 'viewer', Password: 'pw' } }));
+		assert.equal(created.Name, 'viewer');
+		assert.equal(created.Policy.IsAdministrator, false);
+		const other = new Jellyfin({ clientInfo: { name: 'jellyha SDK tests', version: '1.0.0' }, deviceInfo: { name: 'node', id: `sdk-viewer-${process.pid}` } });
+		viewerApi = other.createApi(server.url);
+		const auth = await ok('AuthenticationResult', getUserApi(viewerApi).authenticateUserByName({
+			authenticateUserByName: { Username: 'viewer', Pw: 'pw' },
+		}));
+		assert.equal(viewerApi.accessToken, auth.AccessToken);
+		viewer = auth.User;
+		assert.equal(viewer.Id, created.Id);
+	});
+
+	it('sees the libraries and their own play state, and no admin endpoints', async () => {
+		const res = await ok('BaseItemDtoQueryResult', getUserViewsApi(viewerApi).getUserViews({ userId: viewer.Id }));
+		assert.equal(res.TotalRecordCount, 3);
+		const film = await ok('BaseItemDto', getUserLibraryApi(viewerApi).getItem({ itemId: byName['Test Pattern'].Id, userId: viewer.Id }));
+		assert.equal(film.UserData.PlaybackPositionTicks, 0, 'the administrator\'s position is not the viewer\'s');
+		await fails(403, getUserApi(viewerApi).getUsers());
+		await fails(403, getItemsApi(viewerApi).getItems({ userId: me.Id }));
+	});
+
+	it('logging out ends the session', async () => {
+		const token = viewerApi.accessToken;
+		await done(getSessionApi(viewerApi).reportSessionEnded());
+		assert.equal(viewerApi.accessToken, '', 'the SDK forgets the token');
+		// The server has revoked it, too.
+		const stale = jellyfin.createApi(server.url, token);
+		await fails(401, getUserApi(stale).getCurrentUser());
+		// The administrator's session is untouched.
+		await ok('UserDto', getUserApi(api).getCurrentUser());
+	});
+});
