@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 
 	"github.com/jellyha/jellyha/internal/config"
 	"github.com/jellyha/jellyha/internal/database"
@@ -24,6 +25,16 @@ var Version = "0.1.0-dev"
 type env struct {
 	stdout, stderr io.Writer
 	environ        []string
+}
+
+// getenv returns the variable name of e's environment, or "".
+func (e *env) getenv(name string) string {
+	for _, kv := range e.environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
 }
 
 type command struct {

@@ -20,8 +20,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	f.Register(fs)
 	addr := fs.String("addr", ":8096", "address to listen on (Jellyfin's port is 8096)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	webDir := fs.String("webdir", "", "a jellyfin-web build (its dist directory) to serve at /web/, as Jellyfin's --webdir (env JELLYFIN_WEB_DIR)")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	if *webDir == "" {
+		*webDir = e.getenv("JELLYFIN_WEB_DIR")
 	}
 	log, err := newLogger(e.stderr, *logLevel)
 	if err != nil {
@@ -48,11 +52,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv.SetScanner(newScanner(st2, cfg, log))
 	srv.SetCacheDir(cfg.CacheDir)
+	if *webDir != "" {
+		if err := srv.SetWebDir(*webDir); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	log.Info("jellyha serving", "addr", ln.Addr().String(), "provider", db.Provider(), "database", db.ConnectionString(), "schema", st.Version())
+	log.Info("jellyha serving", "addr", ln.Addr().String(), "provider", db.Provider(), "database", db.ConnectionString(), "schema", st.Version(),
+		"webdir", *webDir)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

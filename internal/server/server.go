@@ -1,6 +1,6 @@
 // Package server is jellyha's HTTP server: it builds the handler that
-// `jellyha serve` listens with. The Jellyfin API itself, health probes
-// included, is package jellyfin.
+// `jellyha serve` listens with: the Jellyfin API (package jellyfin, health
+// probes included) and, when given one, a jellyfin-web build at /web/.
 package server
 
 import (
@@ -19,6 +19,8 @@ const JellyfinVersion = jellyfin.Version
 // Server holds the HTTP handler's dependencies.
 type Server struct {
 	api *jellyfin.Router
+	// web serves the web client's files (SetWebDir); nil without one.
+	web http.Handler
 }
 
 // New returns a Server; it reads (or, first time, creates) the server id
@@ -37,5 +39,6 @@ func (s *Server) SetScanner(sc *scan.Scanner) { s.api.SetScanner(sc) }
 // SetCacheDir sets where resized images are cached.
 func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }
 
-// Handler returns the router.
-func (s *Server) Handler() http.Handler { return s.api }
+// Handler returns the server's handler: the web client's files when
+// SetWebDir gave them, and the Jellyfin API.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.route) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/jellyha/jellyha/internal/database"
@@ -413,7 +414,13 @@ func scanRow(rows *sql.Rows, user media.ID) (*ItemRow, int, error) {
 	return r, total, nil
 }
 
-// attach reads the images and provider ids of rows, one statement each.
+// attachChunkSize is how many items one statement of attach asks about. An
+// unpaged query (Limit absent) can return every item of a library, and
+// SQLite refuses more than 32,766 parameters in one statement.
+var attachChunkSize = 1000
+
+// attach reads the images and provider ids of rows, one statement each per
+// attachChunkSize items.
 func (s *Store) attach(ctx context.Context, rows []*ItemRow) error {
 	if len(rows) == 0 {
 		return nil
@@ -425,12 +432,20 @@ func (s *Store) attach(ctx context.Context, rows []*ItemRow) error {
 			ids = append(ids, r.ID)
 		}
 		byID[r.ID] = r
-		r.Images, r.Providers = nil, nil
 	}
+	for chunk := range slices.Chunk(ids, attachChunkSize) {
+		if err := s.attachChunk(ctx, byID, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) attachChunk(ctx context.Context, byID map[media.ID]*ItemRow, ids []media.ID) error {
 	in := placeholders(len(ids))
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		for _, r := range rows {
-			r.Images, r.Providers = nil, nil
+		for _, id := range ids {
+			byID[id].Images, byID[id].Providers = nil, nil
 		}
 		rs, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "ItemId", "ImageType", "Path", "Width", "Height", "DateModified", "Blurhash"
 FROM "BaseItemImageInfos" WHERE "ItemId" IN (`+in+`) ORDER BY "ItemId", "ImageType", "Path", "Id"`), guids(ids)...)
