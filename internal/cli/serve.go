@@ -66,6 +66,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// Statistics in the background: on a big database ANALYZE takes
+	// seconds, and the server is ready without it.
+	go func() {
+		if err := db.Optimize(ctx, true); err != nil && ctx.Err() == nil {
+			log.Warn("optimize the database", "err", err)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

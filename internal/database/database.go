@@ -256,3 +256,36 @@ func (db *DB) expected(ctx context.Context) (*schema.Schema, error) {
 	}
 	return schema.ExpectedPostgres(ctx, db.Write)
 }
+
+// Optimize refreshes the planner's statistics, as Jellyfin does with
+// PRAGMA optimize: without them SQLite picks poor plans for the browse
+// queries (a resume list took 0.9 s instead of 0.1 s on a 100,000-item
+// library). On SQLite it analyses tables never analysed and those that
+// changed much; on PostgreSQL it runs ANALYZE (autovacuum would, later).
+// With sampled set (the server's background run), SQLite samples each index
+// instead of reading it whole, keeping the single writer connection busy for
+// milliseconds rather than seconds; offline tools (gendb, migrate) pass
+// false for exact statistics, which plan the resume list five times faster.
+func (db *DB) Optimize(ctx context.Context, sampled bool) error {
+	if db.Engine == schema.PostgreSQL {
+		return db.Retry(ctx, func(ctx context.Context) error {
+			_, err := db.Write.ExecContext(ctx, `ANALYZE`)
+			return err
+		})
+	}
+	limit := "0"
+	if sampled {
+		limit = "1000"
+	}
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, q := range []string{`PRAGMA analysis_limit = ` + limit, `PRAGMA optimize = 0x10002`, `PRAGMA analysis_limit = 0`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}

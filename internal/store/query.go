@@ -164,6 +164,15 @@ func userDataExists(what string) string {
 	return `EXISTS (SELECT 1 FROM "UserData" u WHERE u."ItemId" = b."Id" AND u."UserId" = ? AND ` + what + `)`
 }
 
+// userDataItems is the set form of userDataExists, for conditions that keep
+// few items (in progress, favourite, played): written as b."Id" IN (...),
+// both engines can start from the user's UserData rows (IX_UserData_UserId)
+// and look the items up by key, instead of testing every item of the
+// library one by one.
+func userDataItems(what string) string {
+	return `b."Id" IN (SELECT u."ItemId" FROM "UserData" u WHERE u."UserId" = ? AND ` + what + `)`
+}
+
 // where builds the conditions of q on the item b.
 func (s *Store) where(q *ItemQuery) *cond {
 	c := &cond{}
@@ -202,7 +211,7 @@ func (s *Store) where(q *ItemQuery) *cond {
 	}
 	if q.IsPlayed != nil {
 		if *q.IsPlayed {
-			c.add(userDataExists(`u."Played" = ?`), user, true)
+			c.add(userDataItems(`u."Played" = ?`), user, true)
 		} else {
 			c.add(`NOT `+userDataExists(`u."Played" = ?`), user, true)
 		}
@@ -212,13 +221,13 @@ func (s *Store) where(q *ItemQuery) *cond {
 	}
 	if q.IsFavorite != nil {
 		if *q.IsFavorite {
-			c.add(userDataExists(`u."IsFavorite" = ?`), user, true)
+			c.add(userDataItems(`u."IsFavorite" = ?`), user, true)
 		} else {
 			c.add(`NOT `+userDataExists(`u."IsFavorite" = ?`), user, true)
 		}
 	}
 	if q.IsResumable {
-		c.add(userDataExists(`u."PlaybackPositionTicks" > 0`), user)
+		c.add(userDataItems(`u."PlaybackPositionTicks" > 0`), user)
 	}
 	if len(q.Genres) > 0 || len(q.GenreIDs) > 0 {
 		var alt []string
