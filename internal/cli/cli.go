@@ -146,6 +146,36 @@ func parse(e *env, fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseSub parses "SUB [flags and arguments in any order]": the flag
+// package stops at the first argument that is not a flag, so it is run again
+// after each one. It returns the subcommand and the arguments; a -h before
+// any subcommand prints usage.
+func parseSub(e *env, fs *flag.FlagSet, args []string) (sub string, pos []string, err error) {
+	if len(args) == 0 {
+		fs.Usage()
+		return "", nil, exitError{2}
+	}
+	sub = args[0]
+	if strings.HasPrefix(sub, "-") {
+		if err := parse(e, fs, args); err != nil {
+			return "", nil, err
+		}
+		fs.Usage()
+		return "", nil, exitError{2}
+	}
+	rest := args[1:]
+	for {
+		if err := parse(e, fs, rest); err != nil {
+			return "", nil, err
+		}
+		if fs.NArg() == 0 {
+			return sub, pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+}
+
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {

@@ -27,25 +27,9 @@ func runLibrary(ctx context.Context, e *env, args []string) error {
 	f.Register(fs)
 	typ := fs.String("type", "", "collection type: "+strings.Join(store.CollectionTypes, ", "))
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
-	if len(args) == 0 {
-		fs.Usage()
-		return exitError{2}
-	}
-	sub := args[0]
-	if strings.HasPrefix(sub, "-") {
-		return parse(e, fs, args)
-	}
-	var pos []string
-	rest := args[1:]
-	for {
-		if err := parse(e, fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	sub, pos, err := parseSub(e, fs, args)
+	if err != nil {
+		return err
 	}
 	switch {
 	case sub == "list" && len(pos) == 0:

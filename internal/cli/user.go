@@ -46,27 +46,9 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	pw := fs.String("password", "", "the password (add, reset-password); visible to other local users in the process list: prefer --password-stdin")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	admin := fs.Bool("admin", false, "make the new user an administrator (add)")
-	if len(args) == 0 {
-		fs.Usage()
-		return exitError{2}
-	}
-	sub := args[0]
-	if strings.HasPrefix(sub, "-") {
-		return parse(e, fs, args)
-	}
-	// Flags may come before or after NAME: the flag package stops at the
-	// first argument that is not a flag, so parse around it.
-	var names []string
-	rest := args[1:]
-	for {
-		if err := parse(e, fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		names = append(names, fs.Arg(0))
-		rest = fs.Args()[1:]
+	sub, names, err := parseSub(e, fs, args)
+	if err != nil {
+		return err
 	}
 	wantName := sub != "list"
 	switch sub {
