@@ -118,9 +118,28 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	f := &forward{o: o, rep: rep, target: target, fp: fp, parents: map[string]keySet{}, state: map[string]*importState{},
 		sourceSums: map[string]checksum{}, rowCounts: map[string]int64{}}
 	t0 = time.Now()
-	meta, err := schema.ExpectedPostgres(ctx, target.Write)
-	if err != nil {
-		return nil, fmt.Errorf("target schema: %w", err)
+	// meta is the schema the target must have. A target whose Jellyfin
+	// schema this run creates has exactly it, read back; any other (dry run,
+	// resumed import, --strict before writing) gets it built aside, in a
+	// scratch schema that is rolled back.
+	var meta *schema.Schema
+	fresh := false
+	if !o.DryRun && !o.VerifyOnly && !o.Strict {
+		st, err := target.Migrate(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("target schema: %w", err)
+		}
+		fresh = slices.Contains(st.Applied, schema.CreateJellyfinStep)
+		if fresh {
+			if meta, err = schema.Inspect(ctx, target.Read, schema.PostgreSQL); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if meta == nil {
+		if meta, err = schema.ExpectedPostgres(ctx, target.Write); err != nil {
+			return nil, fmt.Errorf("target schema: %w", err)
+		}
 	}
 	if f.tables, err = Tables(meta); err != nil {
 		return nil, err
@@ -146,12 +165,11 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	if !o.DryRun && !o.VerifyOnly {
-		// The tables, keys and checks come from the expected schema (meta),
-		// never from the live one, which an interrupted run may have left
-		// without its foreign keys.
-		_, err = target.Migrate(ctx)
-		if err != nil {
+	if !o.DryRun && !o.VerifyOnly && !fresh {
+		// The tables, keys and checks come from meta, never from a live
+		// schema that an interrupted run may have left without its foreign
+		// keys.
+		if _, err = target.Migrate(ctx); err != nil {
 			return nil, fmt.Errorf("target schema: %w", err)
 		}
 	}

@@ -59,6 +59,9 @@ func (e *IncompatibleError) Error() string {
 // Unwrap lets errors.Is(err, ErrIncompatible) match.
 func (e *IncompatibleError) Unwrap() error { return ErrIncompatible }
 
+// CreateJellyfinStep is the pending step of a database without Jellyfin's tables.
+const CreateJellyfinStep = "create the Jellyfin 10.11.11 schema"
+
 // Status is what a database holds and what Migrate would do to it.
 type Status struct {
 	Engine Engine
@@ -195,7 +198,7 @@ func readJellyfin(ctx context.Context, q Querier, e Engine, tables map[string]bo
 			}
 		}
 		st.createJellyfin = true
-		st.Pending = append(st.Pending, "create the Jellyfin 10.11.11 schema")
+		st.Pending = append(st.Pending, CreateJellyfinStep)
 		return nil
 	}
 	have := map[string]bool{}
