@@ -108,26 +108,16 @@ func (s *Store) APIKeyByToken(ctx context.Context, token string) (*media.APIKey,
 
 // APIKeys lists the API keys, oldest first.
 func (s *Store) APIKeys(ctx context.Context) ([]*media.APIKey, error) {
-	var keys []*media.APIKey
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		keys = nil
-		rows, err := s.db.Read.QueryContext(ctx, `SELECT "Id", "Name", "AccessToken", "DateCreated", "DateLastActivity" FROM "ApiKeys" ORDER BY "Id"`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+	return queryList(ctx, s, `SELECT "Id", "Name", "AccessToken", "DateCreated", "DateLastActivity" FROM "ApiKeys" ORDER BY "Id"`, nil,
+		func(sc interface{ Scan(...any) error }) (*media.APIKey, error) {
 			var k media.APIKey
 			var created, last *time.Time
-			if err := rows.Scan(&k.ID, &k.Name, &k.AccessToken, database.ScanTime{T: &created}, database.ScanTime{T: &last}); err != nil {
-				return err
+			if err := sc.Scan(&k.ID, &k.Name, &k.AccessToken, database.ScanTime{T: &created}, database.ScanTime{T: &last}); err != nil {
+				return nil, err
 			}
 			k.DateCreated, k.DateLastActivity = deref(created), deref(last)
-			keys = append(keys, &k)
-		}
-		return rows.Err()
-	})
-	return keys, err
+			return &k, nil
+		})
 }
 
 // DeleteAPIKey revokes the API key with token.

@@ -135,23 +135,7 @@ func (s *Store) Descendants(ctx context.Context, id media.ID) ([]*media.Item, er
 }
 
 func (s *Store) items(ctx context.Context, where string, args ...any) ([]*media.Item, error) {
-	var items []*media.Item
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		items = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT `+itemColumns+` FROM "BaseItems" WHERE `+where), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			it, err := scanItem(rows)
-			if err != nil {
-				return err
-			}
-			items = append(items, it)
-		}
-		return rows.Err()
-	})
+	items, err := queryList(ctx, s, `SELECT `+itemColumns+` FROM "BaseItems" WHERE `+where, args, scanItem)
 	if err != nil {
 		return nil, fmt.Errorf("store: list items: %w", err)
 	}

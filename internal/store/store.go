@@ -43,6 +43,29 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	return res, err
 }
 
+// queryList runs a read with retries and scans every row with scan; a retry
+// starts the list afresh.
+func queryList[T any](ctx context.Context, s *Store, query string, args []any, scan func(sc interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	var out []T
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		out = nil
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // notFound turns sql.ErrNoRows into a media ENOTFOUND error.
 func notFound(err error, what string, key any) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -173,23 +173,7 @@ func (s *Store) userWhere(ctx context.Context, where string, arg any) (*media.Us
 
 // Users returns every user, by name.
 func (s *Store) Users(ctx context.Context) ([]*media.User, error) {
-	var users []*media.User
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		users = nil
-		rows, err := s.db.Read.QueryContext(ctx, `SELECT `+userColumns+` FROM "Users" u ORDER BY u."Username"`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			users = append(users, u)
-		}
-		return rows.Err()
-	})
+	users, err := queryList(ctx, s, `SELECT `+userColumns+` FROM "Users" u ORDER BY u."Username"`, nil, scanUser)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
