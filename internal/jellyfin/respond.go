@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
 )
 
@@ -24,6 +25,8 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case media.ECONFLICT:
 		return http.StatusConflict
+	case media.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -33,9 +36,24 @@ func statusOf(code string) int {
 // vary and clients look only at the status, so the body is the message as
 // text; an internal error's message is logged, never shown, because it can
 // carry SQL or paths.
+//
+// A database that cannot be reached (a PostgreSQL restart or failover, a
+// cut network) is 503 with Retry-After, not 500 and above all not 401: a
+// client that reads 401 logs its user out, and a load balancer that reads
+// 503 tries another replica. Nothing was acknowledged, so the client's next
+// report or retry carries the state.
 func (rt *Router) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := media.ErrorCode(err)
+	if code == media.EINTERNAL && database.IsTransient(err) {
+		code = media.EUNAVAILABLE
+	}
 	status := statusOf(code)
+	if status == http.StatusServiceUnavailable {
+		rt.log.Warn("database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeText(w, status, "the database is unavailable; try again shortly")
+		return
+	}
 	if status == http.StatusInternalServerError {
 		rt.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeText(w, status, "internal server error")

@@ -13,7 +13,10 @@ const (
 	ECONFLICT     = "conflict"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
-	EINTERNAL     = "internal"
+	// EUNAVAILABLE: a dependency (the database) is away for now; the same
+	// request can succeed later.
+	EUNAVAILABLE = "unavailable"
+	EINTERNAL    = "internal"
 )
 
 // Error is a domain error: a code for programs and a message for people.
