@@ -20,6 +20,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	f.Register(fs)
 	addr := fs.String("addr", ":8096", "address to listen on (Jellyfin's port is 8096)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	discovery := fs.String("discovery-addr", fmt.Sprintf(":%d", server.DiscoveryPort),
+		`UDP address for LAN discovery ("Who is JellyfinServer?", as Jellyfin's port 7359); "" turns it off`)
 	webDir := fs.String("webdir", "", "a jellyfin-web build (its dist directory) to serve at /web/, as Jellyfin's --webdir (env JELLYFIN_WEB_DIR)")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -66,6 +68,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if *discovery != "" {
+		// Discovery is a convenience: a replica that cannot have the port
+		// (another one on this host has it) serves without it.
+		if pc, err := net.ListenPacket("udp", *discovery); err != nil {
+			log.Warn("LAN discovery off", "addr", *discovery, "err", err)
+		} else {
+			port := ln.Addr().(*net.TCPAddr).Port
+			go func() {
+				if err := srv.ServeDiscovery(ctx, pc, port); err != nil {
+					log.Warn("LAN discovery stopped", "err", err)
+				}
+			}()
+		}
+	}
 	// Statistics in the background: on a big database ANALYZE takes
 	// seconds, and the server is ready without it.
 	go func() {

@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/jellyha/jellyha/internal/jellyfin"
@@ -15,6 +16,9 @@ import (
 
 // JellyfinVersion is the Jellyfin release jellyha advertises to clients.
 const JellyfinVersion = jellyfin.Version
+
+// DiscoveryPort is the UDP port Jellyfin clients broadcast to.
+const DiscoveryPort = jellyfin.DiscoveryPort
 
 // Server holds the HTTP handler's dependencies.
 type Server struct {
@@ -35,6 +39,12 @@ func New(ctx context.Context, s *store.Store, name string, log *slog.Logger) (*S
 
 // SetScanner sets the scanner /Library/Refresh runs.
 func (s *Server) SetScanner(sc *scan.Scanner) { s.api.SetScanner(sc) }
+
+// ServeDiscovery answers Jellyfin's LAN discovery broadcasts on pc until
+// ctx ends, pointing clients at httpPort.
+func (s *Server) ServeDiscovery(ctx context.Context, pc net.PacketConn, httpPort int) error {
+	return s.api.ServeDiscovery(ctx, pc, httpPort)
+}
 
 // SetCacheDir sets where resized images are cached.
 func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }
