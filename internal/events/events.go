@@ -31,7 +31,9 @@ const (
 	// UserDataChanged: a user's play state (played, favourite, position)
 	// of Items changed.
 	UserDataChanged Kind = "userdata"
-	// SessionsChanged: a session started, reported progress or stopped.
+	// SessionsChanged: a session started or stopped playing. Progress
+	// reports are not announced: subscribers refresh session lists
+	// periodically, as often as the client asked.
 	SessionsChanged Kind = "sessions"
 )
 
@@ -40,9 +42,6 @@ type Event struct {
 	Kind  Kind       `json:"k"`
 	User  media.ID   `json:"u,omitzero"`
 	Items []media.ID `json:"i,omitempty"`
-	// Minor marks a change a subscriber may fold into its next periodic
-	// update (a progress report), as Jellyfin does, rather than act on now.
-	Minor bool `json:"m,omitempty"`
 }
 
 // Bus delivers events to every subscriber on every replica, the
