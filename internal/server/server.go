@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/jellyha/jellyha/internal/events"
 	"github.com/jellyha/jellyha/internal/jellyfin"
 	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
@@ -35,6 +36,14 @@ func New(ctx context.Context, s *store.Store, name string, log *slog.Logger) (*S
 
 // SetScanner sets the scanner /Library/Refresh runs.
 func (s *Server) SetScanner(sc *scan.Scanner) { s.api.SetScanner(sc) }
+
+// SetEvents sets the bus that carries change notices between replicas
+// (events.Open); without it they stay in this process.
+func (s *Server) SetEvents(b events.Bus) { s.api.SetEvents(b) }
+
+// CloseSockets ends the WebSocket connections, which http.Server's
+// Shutdown does not track, and waits for them or for ctx.
+func (s *Server) CloseSockets(ctx context.Context) error { return s.api.CloseSockets(ctx) }
 
 // SetCacheDir sets where resized images are cached.
 func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }
