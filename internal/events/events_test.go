@@ -182,3 +182,40 @@ func TestPostgresListenerSurvivesTermination(t *testing.T) {
 		t.Errorf("got %+v", e)
 	}
 }
+
+// BenchmarkPostgresRoundTrip is the time from Publish on one replica to
+// delivery on another: one pg_notify, one notification.
+func BenchmarkPostgresRoundTrip(b *testing.B) {
+	dsn := testdb.NewPostgres(b)
+	open := func() events.Bus {
+		p, err := database.NewPostgres(dsn, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		db, err := p.Open(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		bus := events.Open(db, nil)
+		b.Cleanup(func() { bus.Close() })
+		<-bus.(*events.Postgres).Listening()
+		return bus
+	}
+	a, other := open(), open()
+	got := make(chan struct{}, 1)
+	other.Subscribe(func(e events.Event) {
+		if e.Kind == events.UserDataChanged {
+			got <- struct{}{}
+		}
+	})
+	e := events.Event{Kind: events.UserDataChanged, User: media.NewID(), Items: []media.ID{media.NewID()}}
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		if err := a.Publish(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		<-got
+	}
+}
