@@ -107,7 +107,7 @@ func (rt *Router) socket(w http.ResponseWriter, r *http.Request, p *principal) e
 	}
 	ws.SetReadLimit(socketReadLimit)
 	c := &socketConn{rt: rt, ws: ws, user: p.user, admin: p.admin(), out: make(chan []byte, socketQueue),
-		device: query(r, "deviceId"), remote: r.RemoteAddr}
+		token: p.auth.Token, device: query(r, "deviceId"), remote: r.RemoteAddr}
 	if c.device == "" {
 		c.device = p.auth.DeviceID
 	}
@@ -130,6 +130,7 @@ type socketConn struct {
 	ws     *websocket.Conn
 	user   *media.User // nil for an API key
 	admin  bool
+	token  string
 	device string
 	remote string
 	out    chan []byte
@@ -215,10 +216,12 @@ func dataString(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// writeLoop writes queued messages and watches the keep-alive.
+// writeLoop writes queued messages, watches the keep-alive and, once per
+// keep-alive period, checks that the token still stands.
 func (c *socketConn) writeLoop() {
 	check := time.NewTicker(c.rt.keepAlive / 5)
 	defer check.Stop()
+	authorized := time.Now()
 	for {
 		select {
 		case <-c.ctx.Done():
@@ -233,6 +236,13 @@ func (c *socketConn) writeLoop() {
 				return
 			}
 		case <-check.C:
+			if time.Since(authorized) >= c.rt.keepAlive {
+				authorized = time.Now()
+				if !c.stillAuthorized() {
+					c.close(websocket.StatusPolicyViolation, "token revoked")
+					return
+				}
+			}
 			idle := time.Since(time.Unix(0, c.alive.Load()))
 			switch {
 			case idle >= c.rt.keepAlive:
@@ -246,6 +256,24 @@ func (c *socketConn) writeLoop() {
 			}
 		}
 	}
+}
+
+// stillAuthorized reads the connection's token again: a logout, a deleted
+// API key or a disabled user, on any replica, ends the connection within a
+// keep-alive period, as it ends HTTP requests at once. A database that does
+// not answer ends nothing.
+func (c *socketConn) stillAuthorized() bool {
+	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	defer cancel()
+	err := c.rt.resolveToken(ctx, &principal{auth: authInfo{Token: c.token}})
+	if media.ErrorCode(err) == media.EUNAUTHORIZED {
+		c.rt.log.Info("websocket token no longer valid; closing", "remote", c.remote, "device", c.device, "reason", err)
+		return false
+	}
+	if err != nil && c.ctx.Err() == nil {
+		c.rt.log.Warn("websocket: check the token", "remote", c.remote, "err", err)
+	}
+	return true
 }
 
 // send queues a message. A client that lets its queue fill is too slow to

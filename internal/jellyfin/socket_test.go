@@ -250,6 +250,29 @@ func TestSocketKeepAliveMissed(t *testing.T) {
 	}
 }
 
+// TestSocketLogout: a logout, through any replica, ends the session's
+// WebSocket within a keep-alive period, however diligently it keeps alive.
+func TestSocketLogout(t *testing.T) {
+	s := socketServer(t, engines["sqlite"](t), func(rt *Router) { rt.keepAlive = 2 * time.Second })
+	s.completeWizard()
+	s.addUser("alice", "a", false)
+	tok := s.login("alice", "a", "alice-dev").AccessToken
+	w := s.dial(tok, "alice-dev")
+	w.next("ForceKeepAlive")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			_ = w.c.Write(ctx, websocket.MessageText, []byte(`{"MessageType":"KeepAlive"}`))
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	s.expect(req{"POST", "/Sessions/Logout", nil, as(tok)}, 204, nil)
+	if code := w.closed(); code != websocket.StatusPolicyViolation {
+		t.Errorf("close %d, want %d", code, websocket.StatusPolicyViolation)
+	}
+}
+
 // UserDataChangeIn reads UserDataChanged's Data back.
 type UserDataChangeIn struct {
 	UserID       string `json:"UserId"`
