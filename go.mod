@@ -3,6 +3,7 @@ module github.com/jellyha/jellyha
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.14
 	github.com/jackc/pgx/v5 v5.12.0
 	modernc.org/sqlite v1.61.1
 )

@@ -16,8 +16,9 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
 import { Jellyfin } from '@jellyfin/sdk';
+import WebSocket from 'ws';
 import {
-	BaseItemKind, ImageType, ItemFields, ItemFilter, ItemSortBy, MediaType, SortOrder,
+	BaseItemKind, ImageType, ItemFields, ItemFilter, ItemSortBy, MediaType, SessionMessageType, SortOrder,
 } from '@jellyfin/sdk/lib/generated-client/models/index.js';
 import {
 	getDisplayPreferencesApi, getImageApi, getItemsApi, getPlaystateApi, getSessionApi, getStartupApi, getSystemApi,
@@ -510,6 +511,112 @@ describe('play state', () => {
 		const resume = await ok('BaseItemDtoQueryResult', getItemsApi(api).getResumeItems({ userId: me.Id }));
 		assert.deepEqual(names(resume), ['Test Pattern']);
 		assert.equal(resume.Items[0].UserData.PlaybackPositionTicks, 2e7);
+	});
+});
+
+// socket opens /socket as jellyfin-web's ApiClient does (token and device
+// in the query) and collects its messages, each read strictly.
+async function socket(client, deviceId) {
+	const url = `${server.url.replace(/^http/, 'ws')}/socket?api_key=${encodeURIComponent(client.accessToken)}&deviceId=${encodeURIComponent(deviceId)}`;
+	const ws = new WebSocket(url);
+	const queue = [];
+	const waiters = [];
+	ws.on('message', (raw) => {
+		const m = JSON.parse(raw.toString());
+		const w = waiters.findIndex((x) => x.type === m.MessageType);
+		if (w >= 0) waiters.splice(w, 1)[0].resolve(m);
+		else queue.push(m);
+	});
+	await new Promise((resolve, reject) => {
+		ws.once('open', resolve);
+		ws.once('error', reject);
+	});
+	return {
+		ws,
+		send: (m) => ws.send(JSON.stringify(m)),
+		// next resolves with the next message of type (skipping none: a
+		// message of another type stays queued), or fails after 30 s.
+		next(type, model) {
+			const i = queue.findIndex((m) => m.MessageType === type);
+			const got = i >= 0 ? Promise.resolve(queue.splice(i, 1)[0]) : new Promise((resolve, reject) => {
+				const waiter = { type, resolve };
+				waiters.push(waiter);
+				setTimeout(() => {
+					const k = waiters.indexOf(waiter);
+					if (k >= 0) {
+						waiters.splice(k, 1);
+						reject(new Error(`no ${type} message within 30 s`));
+					}
+				}, 30_000).unref();
+			});
+			return got.then((m) => {
+				assertStrict(model, m, `WebSocket ${type}`);
+				return m;
+			});
+		},
+		close: () => new Promise((resolve) => {
+			ws.once('close', resolve);
+			ws.close();
+		}),
+	};
+}
+
+describe('the WebSocket', () => {
+	it('refuses a bad token before the upgrade', async () => {
+		const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/socket?api_key=ffffffffffffffffffffffffffffffff&deviceId=x`);
+		const status = await new Promise((resolve) => {
+			ws.once('unexpected-response', (_req, res) => resolve(res.statusCode));
+			ws.once('open', () => resolve('open'));
+			ws.once('error', () => {});
+		});
+		ws.terminate();
+		assert.equal(status, 401);
+	});
+
+	it('says ForceKeepAlive, answers KeepAlive, and tells of a favourite toggled through the SDK', async () => {
+		const s = await socket(api, `sdk-socket-${process.pid}`);
+		try {
+			const force = await s.next(SessionMessageType.ForceKeepAlive, 'ForceKeepAliveMessage');
+			assert.equal(force.Data, 60);
+			s.send({ MessageType: SessionMessageType.KeepAlive });
+			await s.next(SessionMessageType.KeepAlive, 'OutboundKeepAliveMessage');
+
+			const film = byName['The Mandelbrot Set'];
+			await ok('UserItemDataDto', getUserLibraryApi(api).markFavoriteItem({ itemId: film.Id, userId: me.Id }));
+			const changed = await s.next(SessionMessageType.UserDataChanged, 'UserDataChangedMessage');
+			assert.equal(changed.Data.UserId, me.Id);
+			const data = changed.Data.UserDataList.find((d) => d.ItemId === film.Id);
+			assert.ok(data, `${film.Id} is not in ${JSON.stringify(changed.Data.UserDataList)}`);
+			assert.equal(data.IsFavorite, true);
+
+			await ok('UserItemDataDto', getUserLibraryApi(api).unmarkFavoriteItem({ itemId: film.Id, userId: me.Id }));
+			const undone = await s.next(SessionMessageType.UserDataChanged, 'UserDataChangedMessage');
+			assert.equal(undone.Data.UserDataList.find((d) => d.ItemId === film.Id)?.IsFavorite, false);
+		} finally {
+			await s.close();
+		}
+	});
+
+	it('sends an administrator the sessions after SessionsStart, with playback started through the SDK', async () => {
+		const s = await socket(api, `sdk-socket-${process.pid}`);
+		try {
+			s.send({ MessageType: SessionMessageType.SessionsStart, Data: '0,1000' });
+			await s.next(SessionMessageType.Sessions, 'SessionsMessage');
+			const film = byName['The Mandelbrot Set'];
+			await done(getPlaystateApi(api).reportPlaybackStart({ playbackStartInfo: { ItemId: film.Id, PositionTicks: 0 } }));
+			for (;;) {
+				const m = await s.next(SessionMessageType.Sessions, 'SessionsMessage');
+				const mine = m.Data.find((x) => x.NowPlayingItem?.Id === film.Id);
+				if (mine) {
+					assert.equal(mine.UserId, me.Id);
+					break;
+				}
+			}
+			await done(getPlaystateApi(api).reportPlaybackStopped({ playbackStopInfo: { ItemId: film.Id, PositionTicks: 0 } }));
+			s.send({ MessageType: SessionMessageType.SessionsStop });
+		} finally {
+			await s.close();
+		}
 	});
 });
 

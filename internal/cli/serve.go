@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jellyha/jellyha/internal/config"
+	"github.com/jellyha/jellyha/internal/events"
 	"github.com/jellyha/jellyha/internal/server"
 	"github.com/jellyha/jellyha/internal/store"
 )
@@ -52,6 +53,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Change notices for WebSocket clients: LISTEN/NOTIFY on PostgreSQL,
+	// so a change made through one replica reaches clients of all.
+	bus := events.Open(db, log)
+	defer func() { _ = bus.Close() }()
+	srv.SetEvents(bus)
 	srv.SetScanner(newScanner(st2, cfg, log))
 	srv.SetCacheDir(cfg.CacheDir)
 	if *webDir != "" {
@@ -96,8 +102,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// WebSocket clients are told the server is going away (and reconnect
+	// to another replica) while the HTTP server drains its requests.
+	sockets := make(chan error, 1)
+	go func() { sockets <- srv.CloseSockets(shutdown) }()
 	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if err := <-sockets; err != nil {
+		log.Warn("close WebSocket connections", "err", err)
 	}
 	log.Info("jellyha stopped")
 	return nil

@@ -115,36 +115,42 @@ func (rt *Router) authenticate(r *http.Request) (*principal, error) {
 	if p.auth.Token == "" {
 		return p, nil
 	}
-	ctx := r.Context()
+	return p, rt.resolveToken(r.Context(), p)
+}
+
+// resolveToken fills in who p.auth.Token belongs to, or says why nobody
+// does (EUNAUTHORIZED). The WebSocket calls it again on a long-lived
+// connection, so that a logout ends that too.
+func (rt *Router) resolveToken(ctx context.Context, p *principal) error {
 	d, err := rt.store.DeviceByToken(ctx, p.auth.Token)
 	switch media.ErrorCode(err) {
 	case "":
 		u, err := rt.store.User(ctx, d.UserID)
 		if media.ErrorCode(err) == media.ENOTFOUND {
-			return p, media.Errorf(media.EUNAUTHORIZED, "the access token's user no longer exists")
+			return media.Errorf(media.EUNAUTHORIZED, "the access token's user no longer exists")
 		} else if err != nil {
-			return p, err
+			return err
 		}
 		if u.IsDisabled {
-			return p, media.Errorf(media.EUNAUTHORIZED, "the account %s is disabled", u.Name)
+			return media.Errorf(media.EUNAUTHORIZED, "the account %s is disabled", u.Name)
 		}
 		p.user, p.device = u, d
 		rt.touchDevice(ctx, d)
-		return p, nil
+		return nil
 	case media.ENOTFOUND:
 	default:
-		return p, err
+		return err
 	}
 	k, err := rt.store.APIKeyByToken(ctx, p.auth.Token)
 	switch media.ErrorCode(err) {
 	case "":
 		p.apiKey = k
 		rt.touchAPIKey(ctx, k)
-		return p, nil
+		return nil
 	case media.ENOTFOUND:
-		return p, media.Errorf(media.EUNAUTHORIZED, "invalid access token")
+		return media.Errorf(media.EUNAUTHORIZED, "invalid access token")
 	default:
-		return p, err
+		return err
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jellyha/jellyha/internal/events"
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/store"
 )
@@ -714,6 +715,11 @@ func (rt *Router) changeUserData(w http.ResponseWriter, r *http.Request, p *prin
 		if _, err := rt.store.UpdateUserData(ctx, v.user.ID, targets, fn); err != nil {
 			return err
 		}
+		changed := make([]media.ID, len(targets))
+		for i, t := range targets {
+			changed[i] = t.ID
+		}
+		rt.publish(ctx, events.Event{Kind: events.UserDataChanged, User: v.user.ID, Items: changed})
 	}
 	if it, err = rt.item(ctx, v, id); err != nil {
 		return err

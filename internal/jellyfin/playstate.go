@@ -1,10 +1,12 @@
 package jellyfin
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/jellyha/jellyha/internal/events"
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/store"
 )
@@ -174,6 +176,15 @@ func (rt *Router) report(w http.ResponseWriter, r *http.Request, p *principal, k
 	if _, err := rt.store.RecordPlayback(ctx, rep); err != nil {
 		return err
 	}
+	// Progress is not announced, as in Jellyfin: every few seconds per
+	// player, it would flood; Sessions subscribers see it on their next
+	// periodic refresh.
+	if kind != reportProgress {
+		if rep.Item != nil {
+			rt.publish(ctx, events.Event{Kind: events.UserDataChanged, User: v.user.ID, Items: []media.ID{rep.Item.ID}})
+		}
+		rt.publish(ctx, events.Event{Kind: events.SessionsChanged})
+	}
 	noContent(w)
 	return nil
 }
@@ -215,10 +226,6 @@ func (rt *Router) getSessions(w http.ResponseWriter, r *http.Request, p *princip
 	} else if ok && n > 0 {
 		within = time.Duration(n) * time.Second
 	}
-	sessions, err := rt.store.Sessions(ctx, time.Now().Add(-within))
-	if err != nil {
-		return err
-	}
 	var only media.ID
 	if !p.admin() {
 		only = p.user.ID
@@ -230,10 +237,25 @@ func (rt *Router) getSessions(w http.ResponseWriter, r *http.Request, p *princip
 			}
 		}
 	}
-	device := query(r, "DeviceId")
-	all, err := rt.store.CollectionFolders(ctx)
+	out, err := rt.sessionInfos(ctx, within, only, query(r, "DeviceId"))
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// sessionInfos lists the sessions active within the given time, of one
+// user unless only is NilID, of one device unless device is empty. GET
+// /Sessions and the WebSocket's Sessions messages share it.
+func (rt *Router) sessionInfos(ctx context.Context, within time.Duration, only media.ID, device string) ([]*SessionInfo, error) {
+	sessions, err := rt.store.Sessions(ctx, time.Now().Add(-within))
+	if err != nil {
+		return nil, err
+	}
+	all, err := rt.store.CollectionFolders(ctx)
+	if err != nil {
+		return nil, err
 	}
 	out := []*SessionInfo{}
 	for _, s := range sessions {
@@ -255,8 +277,7 @@ func (rt *Router) getSessions(w http.ResponseWriter, r *http.Request, p *princip
 		}
 		out = append(out, info)
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 func (rt *Router) sessionDto(s *store.PlaySession) *SessionInfo {

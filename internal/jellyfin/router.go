@@ -10,7 +10,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/jellyha/jellyha/internal/events"
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
@@ -34,6 +36,16 @@ type Router struct {
 	norm     *normaliser
 	mux      *http.ServeMux
 	scanner  *scan.Scanner
+
+	// events carries change notices to the WebSocket clients of every
+	// replica (SetEvents); hub is this replica's connections.
+	events      events.Bus
+	unsubscribe func()
+	hub         *hub
+	// keepAlive is the WebSocket keep-alive timeout; userDataDelay how
+	// long UserDataChanged notices gather. Tests shorten them.
+	keepAlive     time.Duration
+	userDataDelay time.Duration
 }
 
 // New returns a Router on s. It reads, or the first time creates, the server
@@ -51,7 +63,10 @@ func New(ctx context.Context, s *store.Store, hostName string, log *slog.Logger)
 		return nil, err
 	}
 	rt := &Router{store: s, log: log, serverID: id, hostName: hostName, touch: newTouchCache(),
-		scanner: scan.New(s, scan.Options{Log: log})}
+		scanner: scan.New(s, scan.Options{Log: log}), keepAlive: defaultKeepAlive, userDataDelay: defaultUserDataDelay}
+	rt.hub = newHub(rt)
+	rt.unsubscribe = func() {}
+	rt.SetEvents(events.NewLocal())
 	rt.routes = rt.table()
 	rt.mux = http.NewServeMux()
 	for _, r := range rt.routes {

@@ -127,6 +127,8 @@ func (rt *Router) table() []route {
 		{"POST", "/Users/{userId}/PlayingItems/{itemId}/Progress", rt.legacyProgress, accessSelf},
 		{"DELETE", "/Users/{userId}/PlayingItems/{itemId}", rt.legacyStopped, accessSelf},
 		{"GET", "/Sessions", rt.getSessions, accessUser},
+		// The WebSocket: the token is checked (401) before the upgrade.
+		{"GET", "/socket", rt.socket, accessUser},
 
 		// §3.9 playback.
 		{"GET", "/Items/{itemId}/PlaybackInfo", rt.getPlaybackInfo, accessUser},

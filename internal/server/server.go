@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/jellyha/jellyha/internal/events"
 	"github.com/jellyha/jellyha/internal/jellyfin"
 	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
@@ -45,6 +46,14 @@ func (s *Server) SetScanner(sc *scan.Scanner) { s.api.SetScanner(sc) }
 func (s *Server) ServeDiscovery(ctx context.Context, pc net.PacketConn, httpPort int) error {
 	return s.api.ServeDiscovery(ctx, pc, httpPort)
 }
+
+// SetEvents sets the bus that carries change notices between replicas
+// (events.Open); without it they stay in this process.
+func (s *Server) SetEvents(b events.Bus) { s.api.SetEvents(b) }
+
+// CloseSockets ends the WebSocket connections, which http.Server's
+// Shutdown does not track, and waits for them or for ctx.
+func (s *Server) CloseSockets(ctx context.Context) error { return s.api.CloseSockets(ctx) }
 
 // SetCacheDir sets where resized images are cached.
 func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }

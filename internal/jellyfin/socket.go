@@ -1,0 +1,386 @@
+package jellyfin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// The /socket WebSocket (jellyfin-api.md §3.11). Messages are JSON objects
+// {MessageType, Data, MessageId}, as Jellyfin 10.11 sends them:
+//
+//   - right after the upgrade the server sends ForceKeepAlive with the
+//     keep-alive timeout in seconds (60); the client then sends KeepAlive
+//     every half of it and the server answers KeepAlive. A connection that
+//     has sent nothing for 3/4 of the timeout is reminded with another
+//     ForceKeepAlive; after the whole timeout it is closed (Jellyfin only
+//     forgets it; closing frees the goroutines and the client reconnects).
+//   - SessionsStart with Data "initialDelayMs,intervalMs" (administrators
+//     and API keys only, as in Jellyfin) makes the server send Sessions,
+//     the list GET /Sessions gives an administrator, after the delay, then
+//     every interval and whenever a session starts or stops playing, on any
+//     replica; SessionsStop ends it.
+//   - UserDataChanged {UserId, UserDataList: [UserItemDataDto]} goes to
+//     every connection of a user whose play state changed, on any replica:
+//     played and favourite toggles, POST UserData, playback start and stop
+//     (not progress, which Jellyfin does not announce either). As in
+//     Jellyfin, changes are gathered for half a second per user and sent
+//     with the changed items' parents, whose counts changed with them.
+//
+// Replicas hold no state a client depends on: a connection is only a
+// listener. Changes reach every replica as events (package events), and
+// each replica reads what it sends from the database.
+//
+// Other inbound messages are ignored (logged at debug level), as is a
+// message that is not JSON; frames that break RFC 6455 (unmasked, bad
+// UTF-8, oversized) end the connection with the matching close code, which
+// the websocket package sends.
+
+// Keep-alive and delivery settings.
+const (
+	// defaultKeepAlive is Jellyfin's WebSocketLostTimeout.
+	defaultKeepAlive = 60 * time.Second
+	// defaultUserDataDelay is Jellyfin's UserDataChangeNotifier window.
+	defaultUserDataDelay = 500 * time.Millisecond
+	// socketReadLimit bounds one inbound message; clients send a few dozen
+	// bytes.
+	socketReadLimit = 64 << 10
+	// socketQueue is how many messages may wait for a slow client before
+	// it is disconnected rather than let memory grow.
+	socketQueue = 64
+	// socketWriteTimeout bounds one write to a client.
+	socketWriteTimeout = 10 * time.Second
+	// minSessionsInterval is the shortest Sessions period a client gets:
+	// each push reads the database.
+	minSessionsInterval = time.Second
+	// maxSessionsDelay caps the initial delay a client may ask for.
+	maxSessionsDelay = time.Minute
+)
+
+// outbound is a message to a client.
+type outbound struct {
+	MessageType string
+	Data        any    `json:",omitempty"`
+	MessageID   string `json:"MessageId"`
+}
+
+// inbound is a message from a client. Data is a string for the messages
+// jellyha reads (SessionsStart's "0,1500").
+type inbound struct {
+	MessageType string
+	Data        json.RawMessage
+}
+
+// UserDataChangeInfo is UserDataChanged's Data.
+type UserDataChangeInfo struct {
+	UserID       string `json:"UserId"`
+	UserDataList []*UserItemDataDto
+}
+
+func encodeMessage(typ string, data any) ([]byte, error) {
+	return json.Marshal(outbound{MessageType: typ, Data: data, MessageID: media.NewID().String()})
+}
+
+// socket is GET /socket: the token was checked by the route's access rule,
+// so an invalid one was answered 401 before any upgrade.
+func (rt *Router) socket(w http.ResponseWriter, r *http.Request, p *principal) error {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// Jellyfin does not check Origin, and need not: the token travels
+		// in the URL or a header, never in a cookie, so another site's page
+		// cannot open a socket as the user. Clients served from elsewhere
+		// (a hosted web client, apps' web views) must be able to connect.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		// Accept has answered (426 Upgrade Required to a plain GET).
+		rt.log.Debug("websocket upgrade refused", "err", err)
+		return nil
+	}
+	ws.SetReadLimit(socketReadLimit)
+	c := &socketConn{rt: rt, ws: ws, user: p.user, admin: p.admin(), out: make(chan []byte, socketQueue),
+		token: p.auth.Token, device: query(r, "deviceId"), remote: r.RemoteAddr}
+	if c.device == "" {
+		c.device = p.auth.DeviceID
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.alive.Store(time.Now().UnixNano())
+	if !rt.hub.add(c) {
+		_ = ws.Close(websocket.StatusGoingAway, "server shutting down")
+		return nil
+	}
+	defer rt.hub.remove(c)
+	rt.log.Debug("websocket connected", "remote", c.remote, "device", c.device)
+	c.run()
+	rt.log.Debug("websocket closed", "remote", c.remote, "device", c.device)
+	return nil
+}
+
+// socketConn is one client's WebSocket.
+type socketConn struct {
+	rt     *Router
+	ws     *websocket.Conn
+	user   *media.User // nil for an API key
+	admin  bool
+	token  string
+	device string
+	remote string
+	out    chan []byte
+	ctx    context.Context
+	cancel context.CancelFunc
+	// alive is when the client last sent something (UnixNano).
+	alive     atomic.Int64
+	closing   atomic.Bool
+	closeOnce sync.Once
+
+	mu sync.Mutex
+	// sessions is the running Sessions subscription, nil without one.
+	sessions *sessionsSub
+}
+
+type sessionsSub struct {
+	cancel context.CancelFunc
+	// kick asks for a push now (a session started or stopped).
+	kick chan struct{}
+}
+
+// run serves the connection until it ends: the caller's goroutine reads,
+// another writes. A graceful end (keep-alive missed, shutdown, a slow
+// client) calls close, whose handshake the reader completes; cancelling
+// c.ctx instead would drop the TCP connection without a close frame, so it
+// is cancelled only once reading has stopped.
+func (c *socketConn) run() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.writeLoop()
+	}()
+	if msg, err := encodeMessage("ForceKeepAlive", int(c.rt.keepAlive/time.Second)); err == nil {
+		c.send(msg)
+	}
+	c.readLoop()
+	c.cancel()
+	<-done
+	c.close(websocket.StatusNormalClosure, "")
+}
+
+func (c *socketConn) readLoop() {
+	for {
+		_, data, err := c.ws.Read(c.ctx)
+		if err != nil {
+			if s := websocket.CloseStatus(err); s == -1 && c.ctx.Err() == nil {
+				c.rt.log.Debug("websocket read", "remote", c.remote, "err", err)
+			}
+			return
+		}
+		c.alive.Store(time.Now().UnixNano())
+		c.handle(data)
+	}
+}
+
+func (c *socketConn) handle(data []byte) {
+	var m inbound
+	if err := json.Unmarshal(data, &m); err != nil {
+		c.rt.log.Debug("websocket message is not JSON; ignored", "remote", c.remote, "err", err)
+		return
+	}
+	switch m.MessageType {
+	case "KeepAlive":
+		if msg, err := encodeMessage("KeepAlive", nil); err == nil {
+			c.send(msg)
+		}
+	case "SessionsStart":
+		c.startSessions(dataString(m.Data))
+	case "SessionsStop":
+		c.stopSessions()
+	default:
+		c.rt.log.Debug("websocket message ignored", "remote", c.remote, "type", m.MessageType)
+	}
+}
+
+// dataString reads a message's Data as Jellyfin does (its text): a JSON
+// string's contents, or any other value as written.
+func dataString(raw json.RawMessage) string {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// writeLoop writes queued messages, watches the keep-alive and, once per
+// keep-alive period, checks that the token still stands.
+func (c *socketConn) writeLoop() {
+	check := time.NewTicker(c.rt.keepAlive / 5)
+	defer check.Stop()
+	authorized := time.Now()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case msg := <-c.out:
+			ctx, cancel := context.WithTimeout(c.ctx, socketWriteTimeout)
+			err := c.ws.Write(ctx, websocket.MessageText, msg)
+			cancel()
+			if err != nil {
+				c.rt.log.Debug("websocket write", "remote", c.remote, "err", err)
+				c.cancel()
+				return
+			}
+		case <-check.C:
+			if time.Since(authorized) >= c.rt.keepAlive {
+				authorized = time.Now()
+				if !c.stillAuthorized() {
+					c.close(websocket.StatusPolicyViolation, "token revoked")
+					return
+				}
+			}
+			idle := time.Since(time.Unix(0, c.alive.Load()))
+			switch {
+			case idle >= c.rt.keepAlive:
+				c.rt.log.Info("websocket missed its keep-alive; closing", "remote", c.remote, "device", c.device, "idle", idle.Round(time.Second))
+				c.close(websocket.StatusPolicyViolation, "no keep-alive")
+				return
+			case idle > c.rt.keepAlive*3/4:
+				if msg, err := encodeMessage("ForceKeepAlive", int(c.rt.keepAlive/time.Second)); err == nil {
+					c.send(msg)
+				}
+			}
+		}
+	}
+}
+
+// stillAuthorized reads the connection's token again: a logout, a deleted
+// API key or a disabled user, on any replica, ends the connection within a
+// keep-alive period, as it ends HTTP requests at once. A database that does
+// not answer ends nothing.
+func (c *socketConn) stillAuthorized() bool {
+	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	defer cancel()
+	err := c.rt.resolveToken(ctx, &principal{auth: authInfo{Token: c.token}})
+	if media.ErrorCode(err) == media.EUNAUTHORIZED {
+		c.rt.log.Info("websocket token no longer valid; closing", "remote", c.remote, "device", c.device, "reason", err)
+		return false
+	}
+	if err != nil && c.ctx.Err() == nil {
+		c.rt.log.Warn("websocket: check the token", "remote", c.remote, "err", err)
+	}
+	return true
+}
+
+// send queues a message. A client that lets its queue fill is too slow to
+// keep: it is disconnected and will reconnect.
+func (c *socketConn) send(msg []byte) {
+	if c.closing.Load() {
+		return
+	}
+	select {
+	case c.out <- msg:
+	case <-c.ctx.Done():
+	default:
+		c.rt.log.Warn("websocket client too slow; closing", "remote", c.remote, "device", c.device)
+		go c.close(websocket.StatusTryAgainLater, "too slow")
+	}
+}
+
+// close ends the connection once, with a close handshake (bounded by the
+// websocket package: 5 s to write the frame, 5 s to hear the answer).
+func (c *socketConn) close(code websocket.StatusCode, reason string) {
+	c.closing.Store(true)
+	c.closeOnce.Do(func() { _ = c.ws.Close(code, reason) })
+}
+
+// startSessions handles SessionsStart: "initialDelayMs,intervalMs".
+func (c *socketConn) startSessions(data string) {
+	if !c.admin {
+		// Jellyfin refuses it too ("Only admin users can subscribe to
+		// session information").
+		c.rt.log.Debug("SessionsStart from a user who is not an administrator; ignored", "remote", c.remote)
+		return
+	}
+	first, rest, _ := strings.Cut(data, ",")
+	delay, err1 := strconv.ParseInt(strings.TrimSpace(first), 10, 64)
+	interval, err2 := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+	if err1 != nil || err2 != nil || delay < 0 || interval < 0 {
+		c.rt.log.Debug("SessionsStart with unreadable Data; ignored", "remote", c.remote, "data", data)
+		return
+	}
+	d := min(time.Duration(delay)*time.Millisecond, maxSessionsDelay)
+	every := max(time.Duration(interval)*time.Millisecond, minSessionsInterval)
+	ctx, cancel := context.WithCancel(c.ctx)
+	sub := &sessionsSub{cancel: cancel, kick: make(chan struct{}, 1)}
+	c.mu.Lock()
+	if c.sessions != nil {
+		c.sessions.cancel()
+	}
+	c.sessions = sub
+	c.mu.Unlock()
+	go c.sessionsLoop(ctx, sub, d, every)
+}
+
+func (c *socketConn) stopSessions() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sessions != nil {
+		c.sessions.cancel()
+		c.sessions = nil
+	}
+}
+
+// kickSessions asks the subscription, if any, to push now.
+func (c *socketConn) kickSessions() {
+	c.mu.Lock()
+	sub := c.sessions
+	c.mu.Unlock()
+	if sub != nil {
+		select {
+		case sub.kick <- struct{}{}:
+		default: // a push is already due
+		}
+	}
+}
+
+func (c *socketConn) sessionsLoop(ctx context.Context, sub *sessionsSub, delay, every time.Duration) {
+	wait := time.NewTimer(delay)
+	defer wait.Stop()
+	select {
+	case <-wait.C:
+	case <-ctx.Done():
+		return
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		c.pushSessions(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-sub.kick:
+			tick.Reset(every)
+		}
+	}
+}
+
+func (c *socketConn) pushSessions(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	list, err := c.rt.sessionInfos(ctx, defaultActiveWithin, media.NilID, "")
+	if err != nil {
+		if ctx.Err() == nil {
+			c.rt.log.Warn("websocket: read sessions", "err", err)
+		}
+		return
+	}
+	if msg, err := encodeMessage("Sessions", list); err == nil {
+		c.send(msg)
+	}
+}
