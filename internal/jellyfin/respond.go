@@ -24,6 +24,8 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case media.ECONFLICT:
 		return http.StatusConflict
+	case media.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -32,11 +34,12 @@ func statusOf(code string) int {
 // writeError answers with the status err's code maps to. Jellyfin's bodies
 // vary and clients look only at the status, so the body is the message as
 // text; an internal error's message is logged, never shown, because it can
-// carry SQL or paths.
+// carry SQL or paths. An EMEDIA error (ffmpeg failed) is a 500 too, but its
+// message is written for the client and says so.
 func (rt *Router) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := media.ErrorCode(err)
 	status := statusOf(code)
-	if status == http.StatusInternalServerError {
+	if code == media.EINTERNAL {
 		rt.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeText(w, status, "internal server error")
 		return

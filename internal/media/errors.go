@@ -14,6 +14,11 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EINTERNAL     = "internal"
+	// EUNAVAILABLE: the server cannot take this now (a limit is reached,
+	// another replica cannot be reached); the client may retry later.
+	EUNAVAILABLE = "unavailable"
+	// EMEDIA: the media could not be processed (ffmpeg failed on it).
+	EMEDIA = "media"
 )
 
 // Error is a domain error: a code for programs and a message for people.
