@@ -174,6 +174,15 @@ func (rt *Router) report(w http.ResponseWriter, r *http.Request, p *principal, k
 	if _, err := rt.store.RecordPlayback(ctx, rep); err != nil {
 		return err
 	}
+	if kind == reportStop {
+		// As Jellyfin: the play session's transcodes end with it (or, when
+		// the client names none, the device's).
+		if info.PlaySessionID != "" {
+			rt.stopTranscodes(ctx, info.PlaySessionID, "")
+		} else {
+			rt.stopTranscodes(ctx, "", ps.DeviceID)
+		}
+	}
 	noContent(w)
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
+	"github.com/jellyha/jellyha/internal/transcode"
 )
 
 // Version is the Jellyfin release jellyha advertises. Clients gate features
@@ -34,6 +35,8 @@ type Router struct {
 	norm     *normaliser
 	mux      *http.ServeMux
 	scanner  *scan.Scanner
+	// transcoder runs HLS transcodes (SetTranscoder); nil: none.
+	transcoder *transcode.Manager
 }
 
 // New returns a Router on s. It reads, or the first time creates, the server

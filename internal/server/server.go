@@ -11,6 +11,7 @@ import (
 	"github.com/jellyha/jellyha/internal/jellyfin"
 	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
+	"github.com/jellyha/jellyha/internal/transcode"
 )
 
 // JellyfinVersion is the Jellyfin release jellyha advertises to clients.
@@ -35,6 +36,9 @@ func New(ctx context.Context, s *store.Store, name string, log *slog.Logger) (*S
 
 // SetScanner sets the scanner /Library/Refresh runs.
 func (s *Server) SetScanner(sc *scan.Scanner) { s.api.SetScanner(sc) }
+
+// SetTranscoder sets the manager of HLS transcodes.
+func (s *Server) SetTranscoder(m *transcode.Manager) { s.api.SetTranscoder(m) }
 
 // SetCacheDir sets where resized images are cached.
 func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }

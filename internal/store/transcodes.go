@@ -100,7 +100,7 @@ func (s *Store) HeartbeatTranscodes(ctx context.Context, replicaID string, at, e
 		if _, err := t.exec(ctx, `DELETE FROM jellyha_transcodes WHERE heartbeat_ms < ?`, expireBefore.UnixMilli()); err != nil {
 			return err
 		}
-		rows, err := t.Tx.QueryContext(ctx, t.db.Rebind(`SELECT job_key FROM jellyha_transcodes WHERE replica_id = ?`), replicaID)
+		rows, err := t.QueryContext(ctx, t.db.Rebind(`SELECT job_key FROM jellyha_transcodes WHERE replica_id = ?`), replicaID)
 		if err != nil {
 			return err
 		}

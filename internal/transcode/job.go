@@ -94,9 +94,10 @@ func (j *job) segment(ctx context.Context, n int) (string, error) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		// A job someone waits on is not idle.
+		j.touch()
 		p := j.path(n)
 		if exists(p) {
-			j.touch()
 			return p, nil
 		}
 		done, err := j.ensure(n)
@@ -173,7 +174,7 @@ func (j *job) start(n int) (*run, error) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, m.opt.FFmpeg, j.req.args(j.plan, j.dir, n, m.opt.SegmentLength)...) //nolint:gosec // arguments, no shell
+	cmd := exec.CommandContext(ctx, m.opt.FFmpeg, j.req.args(j.plan, j.dir, n, m.opt.SegmentLength)...)
 	// ffmpeg gets its own process group, killed whole: nothing it starts
 	// outlives the job.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
