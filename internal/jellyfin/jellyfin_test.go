@@ -22,9 +22,9 @@ import (
 // These are end-to-end tests: the whole router over HTTP on a real,
 // migrated database, on each engine.
 
-var engines = map[string]func(t *testing.T) database.Provider{
-	"sqlite": func(t *testing.T) database.Provider { return database.NewSQLite(testdb.SQLitePath(t), nil) },
-	"postgres": func(t *testing.T) database.Provider {
+var engines = map[string]func(t testing.TB) database.Provider{
+	"sqlite": func(t testing.TB) database.Provider { return database.NewSQLite(testdb.SQLitePath(t), nil) },
+	"postgres": func(t testing.TB) database.Provider {
 		p, err := database.NewPostgres(testdb.NewPostgres(t), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -34,7 +34,7 @@ var engines = map[string]func(t *testing.T) database.Provider{
 }
 
 type testServer struct {
-	t     *testing.T
+	t     testing.TB
 	rt    *Router
 	store *store.Store
 	url   string
