@@ -177,7 +177,9 @@ func (j *job) start(n int) (*run, error) {
 	cmd := exec.CommandContext(ctx, m.opt.FFmpeg, j.req.args(j.plan, j.dir, n, m.opt.SegmentLength)...)
 	// ffmpeg gets its own process group, killed whole: nothing it starts
 	// outlives the job.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a replica killed outright (SIGKILL, OOM) takes its ffmpeg
+	// with it rather than leaving it to encode for nobody.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	r := &run{start: n, next: n, cancel: cancel, done: make(chan struct{}), stderr: &tail{}}
