@@ -61,7 +61,11 @@ func TestTwoReplicasHLS(t *testing.T) {
 		t.Fatalf("login: %d", code)
 	}
 	token := login.AccessToken
-	var page struct{ Items []struct{ ID string `json:"Id"` } }
+	var page struct {
+		Items []struct {
+			ID string `json:"Id"`
+		}
+	}
 	if code := b.call(t, "GET", "/Items?Recursive=true&IncludeItemTypes=Movie", token, nil, &page); code != 200 || len(page.Items) != 1 {
 		t.Fatalf("items: %d %+v", code, page)
 	}
@@ -69,7 +73,9 @@ func TestTwoReplicasHLS(t *testing.T) {
 	profile := map[string]any{"DeviceProfile": map[string]any{"TranscodingProfiles": []map[string]string{
 		{"Container": "ts", "Type": "Video", "VideoCodec": "h264", "AudioCodec": "aac", "Protocol": "hls", "Context": "Streaming"}}}}
 	var info struct {
-		MediaSources  []struct{ TranscodingURL string `json:"TranscodingUrl"` }
+		MediaSources []struct {
+			TranscodingURL string `json:"TranscodingUrl"`
+		}
 		PlaySessionID string `json:"PlaySessionId"`
 	}
 	if code := b.call(t, "POST", "/Items/"+id+"/PlaybackInfo", token, profile, &info); code != 200 || info.MediaSources[0].TranscodingURL == "" {
