@@ -7,12 +7,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/jellyha/jellyha/internal/config"
 	"github.com/jellyha/jellyha/internal/events"
 	"github.com/jellyha/jellyha/internal/server"
 	"github.com/jellyha/jellyha/internal/store"
+	"github.com/jellyha/jellyha/internal/transcode"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -24,11 +27,35 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	discovery := fs.String("discovery-addr", fmt.Sprintf(":%d", server.DiscoveryPort),
 		`UDP address for LAN discovery ("Who is JellyfinServer?", as Jellyfin's port 7359); "" turns it off`)
 	webDir := fs.String("webdir", "", "a jellyfin-web build (its dist directory) to serve at /web/, as Jellyfin's --webdir (env JELLYFIN_WEB_DIR)")
+	transcodeDir := fs.String("transcode-dir", "", "this replica's directory for HLS transcodes (env JELLYHA_TRANSCODE_DIR; default <cachedir>/transcodes)")
+	advertise := fs.String("advertise-url", "", "where the other replicas reach this one, for the transcodes it runs\n(env JELLYHA_ADVERTISE_URL; default http://<listen address, or host name>:<port>)")
+	maxTranscodes := fs.Int("max-transcodes", 0, "the most ffmpeg transcodes run at once; more are refused with 503 (env JELLYHA_MAX_TRANSCODES; default the CPUs, at least 2)")
+	idle := fs.Duration("transcode-idle", 0, "end a transcode no segment was asked of for this long (env JELLYHA_TRANSCODE_IDLE; default 1m)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if *webDir == "" {
 		*webDir = e.getenv("JELLYFIN_WEB_DIR")
+	}
+	if *transcodeDir == "" {
+		*transcodeDir = e.getenv("JELLYHA_TRANSCODE_DIR")
+	}
+	if *advertise == "" {
+		*advertise = e.getenv("JELLYHA_ADVERTISE_URL")
+	}
+	if v := e.getenv("JELLYHA_MAX_TRANSCODES"); *maxTranscodes == 0 && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("JELLYHA_MAX_TRANSCODES=%q: want a positive number", v)
+		}
+		*maxTranscodes = n
+	}
+	if v := e.getenv("JELLYHA_TRANSCODE_IDLE"); *idle == 0 && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("JELLYHA_TRANSCODE_IDLE=%q: want a duration such as 90s", v)
+		}
+		*idle = d
 	}
 	log, err := newLogger(e.stderr, *logLevel)
 	if err != nil {
@@ -69,8 +96,23 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *transcodeDir == "" {
+		*transcodeDir = filepath.Join(cfg.CacheDir, "transcodes")
+	}
+	if *advertise == "" {
+		*advertise = advertiseURL(ln.Addr())
+	}
+	tc, err := transcode.New(transcode.Options{Dir: *transcodeDir, MaxJobs: *maxTranscodes, IdleTimeout: *idle, Store: st2,
+		ReplicaURL: *advertise, Log: log})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer tc.Close()
+	go tc.Run(ctx)
+	srv.SetTranscoder(tc)
 	log.Info("jellyha serving", "addr", ln.Addr().String(), "provider", db.Provider(), "database", db.ConnectionString(), "schema", st.Version(),
-		"webdir", *webDir)
+		"webdir", *webDir, "transcodes", *transcodeDir, "advertise", *advertise)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -114,4 +156,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("jellyha stopped")
 	return nil
+}
+
+// advertiseURL is where the other replicas reach this one by default: the
+// address it listens on, or its host name when it listens on every
+// interface (a pod's name resolves within its cluster).
+func advertiseURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		if name, err := os.Hostname(); err == nil && name != "" {
+			host = name
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

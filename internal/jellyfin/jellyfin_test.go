@@ -34,7 +34,7 @@ var engines = map[string]func(t testing.TB) database.Provider{
 }
 
 type testServer struct {
-	t     *testing.T
+	t     testing.TB
 	rt    *Router
 	store *store.Store
 	url   string

@@ -222,10 +222,9 @@ func decide(p *DeviceProfile, s sourceFacts, maxBitrate int64, allowDirect, allo
 			continue
 		}
 		d.transcode = true
+		// jellyha writes MPEG-TS segments only (package transcode); every
+		// HLS client takes them, whatever container its profile prefers.
 		d.transcodeContainer = "ts"
-		if strings.EqualFold(tp.Container, "mp4") || strings.EqualFold(tp.Container, "fmp4") {
-			d.transcodeContainer = "mp4"
-		}
 		if strings.EqualFold(tp.Protocol, "hls") {
 			break
 		}

@@ -185,6 +185,15 @@ func (rt *Router) report(w http.ResponseWriter, r *http.Request, p *principal, k
 		}
 		rt.publish(ctx, events.Event{Kind: events.SessionsChanged})
 	}
+	if kind == reportStop {
+		// As Jellyfin: the play session's transcodes end with it (or, when
+		// the client names none, the device's).
+		if info.PlaySessionID != "" {
+			rt.stopTranscodes(ctx, info.PlaySessionID, "")
+		} else {
+			rt.stopTranscodes(ctx, "", ps.DeviceID)
+		}
+	}
 	noContent(w)
 	return nil
 }

@@ -35,26 +35,25 @@ func statusOf(code string) int {
 // writeError answers with the status err's code maps to. Jellyfin's bodies
 // vary and clients look only at the status, so the body is the message as
 // text; an internal error's message is logged, never shown, because it can
-// carry SQL or paths.
+// carry SQL or paths. An EMEDIA error (ffmpeg failed) is a 500 too, but its
+// message is written for the client and says so.
 //
 // A database that cannot be reached (a PostgreSQL restart or failover, a
 // cut network) is 503 with Retry-After, not 500 and above all not 401: a
 // client that reads 401 logs its user out, and a load balancer that reads
 // 503 tries another replica. Nothing was acknowledged, so the client's next
-// report or retry carries the state.
+// report or retry carries the state. Other EUNAVAILABLE errors (the
+// transcode cap) say why themselves.
 func (rt *Router) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := media.ErrorCode(err)
 	if code == media.EINTERNAL && database.IsTransient(err) {
-		code = media.EUNAVAILABLE
-	}
-	status := statusOf(code)
-	if status == http.StatusServiceUnavailable {
 		rt.log.Warn("database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "5")
-		writeText(w, status, "the database is unavailable; try again shortly")
+		writeText(w, http.StatusServiceUnavailable, "the database is unavailable; try again shortly")
 		return
 	}
-	if status == http.StatusInternalServerError {
+	status := statusOf(code)
+	if code == media.EINTERNAL {
 		rt.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeText(w, status, "internal server error")
 		return

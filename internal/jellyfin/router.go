@@ -16,6 +16,7 @@ import (
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
+	"github.com/jellyha/jellyha/internal/transcode"
 )
 
 // Version is the Jellyfin release jellyha advertises. Clients gate features
@@ -46,6 +47,8 @@ type Router struct {
 	// long UserDataChanged notices gather. Tests shorten them.
 	keepAlive     time.Duration
 	userDataDelay time.Duration
+	// transcoder runs HLS transcodes (SetTranscoder); nil: none.
+	transcoder *transcode.Manager
 }
 
 // New returns a Router on s. It reads, or the first time creates, the server

@@ -139,6 +139,14 @@ func (rt *Router) table() []route {
 		{"GET", "/Audio/{itemId}/stream", rt.streamStatic, accessUser},
 		{"GET", "/Audio/{itemId}/{file}", rt.streamFile, accessUser},
 		{"GET", "/Audio/{itemId}/universal", rt.universalAudio, accessUser},
+		// HLS transcodes (hls.go); players send the token as api_key.
+		{"GET", "/Videos/{itemId}/master.m3u8", rt.hlsMaster, accessUser},
+		{"GET", "/Videos/{itemId}/main.m3u8", rt.hlsMain, accessUser},
+		{"GET", "/Videos/{itemId}/hls1/{playlistId}/{segment}", rt.hlsSegment, accessUser},
+		{"GET", "/Audio/{itemId}/master.m3u8", rt.hlsMaster, accessUser},
+		{"GET", "/Audio/{itemId}/main.m3u8", rt.hlsMain, accessUser},
+		{"GET", "/Audio/{itemId}/hls1/{playlistId}/{segment}", rt.hlsSegment, accessUser},
+		{"DELETE", "/Videos/ActiveEncodings", rt.stopEncodings, accessUser},
 
 		// Display preferences (web client settings).
 		{"GET", "/DisplayPreferences/{displayPreferencesId}", rt.getDisplayPreferences, accessUser},

@@ -34,7 +34,7 @@ type wsMessage struct {
 }
 
 type wsClient struct {
-	t *testing.T
+	t testing.TB
 	c *websocket.Conn
 }
 

@@ -13,10 +13,13 @@ const (
 	ECONFLICT     = "conflict"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
-	// EUNAVAILABLE: a dependency (the database) is away for now; the same
-	// request can succeed later.
+	EINTERNAL     = "internal"
+	// EUNAVAILABLE: the server cannot take this now (the database is away,
+	// a limit is reached, another replica cannot be reached); the same
+	// request may succeed later.
 	EUNAVAILABLE = "unavailable"
-	EINTERNAL    = "internal"
+	// EMEDIA: the media could not be processed (ffmpeg failed on it).
+	EMEDIA = "media"
 )
 
 // Error is a domain error: a code for programs and a message for people.

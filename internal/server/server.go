@@ -13,6 +13,7 @@ import (
 	"github.com/jellyha/jellyha/internal/jellyfin"
 	"github.com/jellyha/jellyha/internal/scan"
 	"github.com/jellyha/jellyha/internal/store"
+	"github.com/jellyha/jellyha/internal/transcode"
 )
 
 // JellyfinVersion is the Jellyfin release jellyha advertises to clients.
@@ -54,6 +55,9 @@ func (s *Server) SetEvents(b events.Bus) { s.api.SetEvents(b) }
 // CloseSockets ends the WebSocket connections, which http.Server's
 // Shutdown does not track, and waits for them or for ctx.
 func (s *Server) CloseSockets(ctx context.Context) error { return s.api.CloseSockets(ctx) }
+
+// SetTranscoder sets the manager of HLS transcodes.
+func (s *Server) SetTranscoder(m *transcode.Manager) { s.api.SetTranscoder(m) }
 
 // SetCacheDir sets where resized images are cached.
 func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }
