@@ -11,7 +11,7 @@
 // `jellyha user add`, as an operator would.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { mkdirSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -230,6 +230,69 @@ describe('direct stream', () => {
 		const res = await fetch(url.replace(/api_key=[^&]+/, 'api_key=0000'));
 		assert.equal(res.status, 401);
 		await res.arrayBuffer();
+	});
+});
+
+// ffprobe reads a file's streams.
+function probe(path) {
+	const r = spawnSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], { encoding: 'utf8' });
+	if (r.status !== 0) throw new Error(`ffprobe ${path}: ${r.stderr}`);
+	return JSON.parse(r.stdout);
+}
+
+describe('HLS transcode', () => {
+	let info;
+	let master;
+	let segments;
+	before(async () => {
+		info = await playbackInfo(films['Old Tape'], browserProfile);
+		master = new URL(info.MediaSources[0].TranscodingUrl, server.url);
+	});
+
+	it('master.m3u8 names one H.264/AAC variant, main.m3u8 lists every segment', async () => {
+		const res = await fetch(master);
+		assert.equal(res.status, 200);
+		assert.match(res.headers.get('content-type'), /mpegurl/i);
+		const text = await res.text();
+		assert.match(text, /^#EXTM3U/);
+		const variant = text.split('\n').find((l) => l && !l.startsWith('#'));
+		assert.match(text, /#EXT-X-STREAM-INF:.*BANDWIDTH=\d+/);
+		assert.match(text, /CODECS="avc1\.[0-9a-fA-F]+,mp4a\.40\.2"/);
+		const main = new URL(variant, master);
+		assert.match(main.pathname, /\/main\.m3u8$/);
+		const playlist = await (await fetch(main)).text();
+		assert.match(playlist, /#EXT-X-PLAYLIST-TYPE:VOD/);
+		assert.match(playlist, /#EXT-X-ENDLIST/);
+		segments = playlist.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => new URL(l, main));
+		const durations = [...playlist.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
+		assert.equal(durations.length, segments.length);
+		const total = durations.reduce((a, b) => a + b, 0);
+		assert.ok(Math.abs(total - films['Old Tape'].RunTimeTicks / TICKS) < 0.5, `playlist lasts ${total} s`);
+	});
+
+	it('every segment is MPEG-TS with H.264 video and AAC audio', async () => {
+		for (const [i, url] of segments.entries()) {
+			const res = await fetch(url);
+			assert.equal(res.status, 200, `segment ${i}`);
+			const file = join(server.tmp, `segment-${i}.ts`);
+			writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+			const p = probe(file);
+			assert.equal(p.format.format_name, 'mpegts', `segment ${i}`);
+			const codecs = p.streams.map((st) => st.codec_name).sort();
+			assert.deepEqual(codecs, ['aac', 'h264'], `segment ${i}`);
+			assert.ok(Number(p.format.duration) > 0, `segment ${i} has a duration`);
+		}
+	});
+
+	it('the stop report ends the transcode; a segment asked for after it starts a new one', async () => {
+		const ps = getPlaystateApi(api);
+		await done(ps.reportPlaybackStart({ playbackStartInfo: { ItemId: films['Old Tape'].Id, PlaySessionId: info.PlaySessionId, PlayMethod: 'Transcode' } }));
+		await done(ps.reportPlaybackStopped({ playbackStopInfo: { ItemId: films['Old Tape'].Id, PlaySessionId: info.PlaySessionId, PositionTicks: 4 * TICKS } }));
+		const res = await fetch(segments[0]);
+		assert.equal(res.status, 200);
+		await res.arrayBuffer();
+		const del = await fetch(`${server.url}/Videos/ActiveEncodings?DeviceId=${encodeURIComponent(`sdk-playback-${process.pid}`)}&PlaySessionId=${info.PlaySessionId}&api_key=${api.accessToken}`, { method: 'DELETE' });
+		assert.equal(del.status, 204);
 	});
 });
 
