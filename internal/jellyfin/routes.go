@@ -137,6 +137,9 @@ func (rt *Router) table() []route {
 		{"GET", "/Audio/{itemId}/stream", rt.streamStatic, accessUser},
 		{"GET", "/Audio/{itemId}/{file}", rt.streamFile, accessUser},
 		{"GET", "/Audio/{itemId}/universal", rt.universalAudio, accessUser},
+		// Subtitles as WebVTT (or SRT, ASS): the DeliveryUrl of a subtitle stream.
+		{"GET", "/Videos/{itemId}/{mediaSourceId}/Subtitles/{index}/{file}", rt.getSubtitle, accessUser},
+		{"GET", "/Videos/{itemId}/{mediaSourceId}/Subtitles/{index}/{start}/{file}", rt.getSubtitle, accessUser},
 
 		// Display preferences (web client settings).
 		{"GET", "/DisplayPreferences/{displayPreferencesId}", rt.getDisplayPreferences, accessUser},
