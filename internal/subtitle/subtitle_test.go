@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,22 @@ func TestExtract(t *testing.T) {
 	cancel()
 	if _, err := Extract(cancelled, "ffmpeg", mkv, 1, "vtt"); err == nil {
 		t.Errorf("cancelled: no error")
+	}
+}
+
+// BenchmarkSRTToVTT converts a film's worth of SubRip (1,500 cues).
+func BenchmarkSRTToVTT(b *testing.B) {
+	var in strings.Builder
+	for i := range 1500 {
+		s := time.Duration(i) * 4 * time.Second
+		in.WriteString(strconv.Itoa(i+1) + "\r\n" + stamp(s, ',') + " --> " + stamp(s+3*time.Second, ',') + "\r\nA line of dialogue\r\n<i>and another</i>\r\n\r\n")
+	}
+	raw := []byte(in.String())
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		var out bytes.Buffer
+		if err := WriteVTT(&out, Window(Read(Decode(raw)), 0, 0, false)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
