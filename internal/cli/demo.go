@@ -18,8 +18,8 @@ import (
 const demoSynopsis = `demo [--dir DIR] [flags]
 
 Generates a small sample library with ffmpeg (three short films with titles,
-chapters and posters, a series with two seasons, an album of tones with
-embedded cover art), adds it as the libraries "Demo Movies", "Demo Shows"
+chapters, subtitles and posters, a series with two seasons, an album of
+tones with embedded cover art), adds it as the libraries "Demo Movies", "Demo Shows"
 and "Demo Music" in the configured database, and scans it. Then
 "jellyha serve" has something to browse. Running it again reuses the files.
 
@@ -114,13 +114,23 @@ func generateDemo(ctx context.Context, root string) (int, error) {
 	image := func(out, src, size string) error {
 		return ff(out, "-f", "lavfi", "-i", src+"=size="+size, "-frames:v", "1", "-f", "image2")
 	}
-	video := func(out, title, src string, secs int, chapters string) error {
+	// video makes a Matroska film; chapters (an ffmetadata file) and subs
+	// (an .srt, muxed as an English subrip stream) are optional.
+	video := func(out, title, src string, secs int, chapters, subs string) error {
 		args := []string{"-f", "lavfi", "-t", fmt.Sprint(secs), "-i", fmt.Sprintf("%s=size=320x180:rate=15", src),
 			"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=330:duration=%d", secs)}
+		maps := []string{"-map", "0:v", "-map", "1:a"}
+		inputs := 2
 		if chapters != "" {
 			args = append(args, "-i", chapters, "-map_metadata", "2", "-map_chapters", "2")
+			inputs++
 		}
-		args = append(args, "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+		if subs != "" {
+			args = append(args, "-i", subs)
+			maps = append(maps, "-map", fmt.Sprintf("%d:s", inputs), "-c:s", "srt", "-metadata:s:s:0", "language=eng")
+		}
+		args = append(args, maps...)
+		args = append(args, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
 			"-metadata", "title="+title, "-f", "matroska")
 		return ff(out, args...)
 	}
@@ -129,17 +139,30 @@ func generateDemo(ctx context.Context, root string) (int, error) {
 	if err := write(chapters, ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=2000\ntitle=Opening\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=2000\nEND=4000\ntitle=Ending\n"); err != nil {
 		return made, err
 	}
+	// Colour Bars has subtitles: a stream inside the file, and French ones
+	// beside it (Colour Bars (1999).fr.srt).
+	inner := filepath.Join(root, ".subtitles.srt")
+	if err := write(inner, "1\n00:00:00,500 --> 00:00:02,000\nThese are colour bars.\n\n2\n00:00:02,500 --> 00:00:03,500\nThey test a screen.\n"); err != nil {
+		return made, err
+	}
 	for i, m := range []struct{ dir, title, src string }{
 		{"Test Pattern (2001)", "Test Pattern", "testsrc"},
 		{"Colour Bars (1999)", "Colour Bars", "smptebars"},
 		{"The Mandelbrot Set (2010)", "The Mandelbrot Set", "mandelbrot"},
 	} {
 		d := filepath.Join(movies, m.dir)
-		ch := ""
-		if i == 0 {
+		ch, subs := "", ""
+		switch i {
+		case 0:
 			ch = chapters
+		case 1:
+			subs = inner
+			if err := write(filepath.Join(d, m.dir+".fr.srt"), "1\r\n00:00:00,500 --> 00:00:02,000\r\nCe sont des barres de couleur.\r\n\r\n"+
+				"2\r\n00:00:02,500 --> 00:00:03,500\r\nElles testent un écran.\r\n"); err != nil {
+				return made, err
+			}
 		}
-		if err := video(filepath.Join(d, m.dir+".mkv"), m.title, m.src, 4, ch); err != nil {
+		if err := video(filepath.Join(d, m.dir+".mkv"), m.title, m.src, 4, ch, subs); err != nil {
 			return made, err
 		}
 		if err := image(filepath.Join(d, "poster.jpg"), m.src, "200x300"); err != nil {
@@ -171,7 +194,7 @@ func generateDemo(ctx context.Context, root string) (int, error) {
 	for season := 1; season <= 2; season++ {
 		for ep := 1; ep <= 2; ep++ {
 			name := fmt.Sprintf("Demo Show S%02dE%02d", season, ep)
-			if err := video(filepath.Join(show, fmt.Sprintf("Season %02d", season), name+".mkv"), name, "testsrc2", 1, ""); err != nil {
+			if err := video(filepath.Join(show, fmt.Sprintf("Season %02d", season), name+".mkv"), name, "testsrc2", 1, "", ""); err != nil {
 				return made, err
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -19,13 +18,15 @@ import (
 // profile takes its container and codecs within the bitrate cap, and
 // otherwise points at an HLS transcode (h264/aac).
 
-// DeviceProfile is the part of a client's DeviceProfile the decision reads.
-// Codec and container conditions (CodecProfiles, ContainerProfiles) are
-// not evaluated yet.
+// DeviceProfile is the part of a client's DeviceProfile the decision reads
+// (profiles.go evaluates the conditions and picks subtitle delivery).
 type DeviceProfile struct {
 	MaxStreamingBitrate *int64
 	DirectPlayProfiles  []DirectPlayProfile
 	TranscodingProfiles []TranscodingProfile
+	CodecProfiles       []CodecProfile
+	ContainerProfiles   []ContainerProfile
+	SubtitleProfiles    []SubtitleProfile
 }
 
 // DirectPlayProfile says which containers and codecs a client plays as they
@@ -126,6 +127,20 @@ type MediaStreamDto struct {
 	IsTextSubtitleStream   bool
 	SupportsExternalStream bool
 	Path                   string `json:",omitempty"`
+	// How a client with a DeviceProfile gets a subtitle stream
+	// (SetDeviceSpecificSubtitleInfo): Encode, Embed, External or Hls, and
+	// for External the URL to fetch.
+	DeliveryMethod string `json:",omitempty"`
+	DeliveryURL    string `json:"DeliveryUrl,omitempty"`
+	IsExternalURL  *bool  `json:"IsExternalUrl,omitempty"`
+	// The words Jellyfin's DisplayTitle is made of, in the server's
+	// language: Default and External on every stream, the others on
+	// subtitles.
+	LocalizedUndefined       string `json:",omitempty"`
+	LocalizedDefault         string `json:",omitempty"`
+	LocalizedForced          string `json:",omitempty"`
+	LocalizedExternal        string `json:",omitempty"`
+	LocalizedHearingImpaired string `json:",omitempty"`
 }
 
 // PlaybackInfoResponse answers PlaybackInfo.
@@ -136,8 +151,6 @@ type PlaybackInfoResponse struct {
 }
 
 var streamTypeNames = []string{"Audio", "Video", "Subtitle", "EmbeddedImage", "Data", "Lyric"}
-
-var textSubtitleCodecs = []string{"srt", "subrip", "ass", "ssa", "webvtt", "vtt", "mov_text", "text", "ttml", "smi", "sami"}
 
 // containerOf names a file's container by its extension, as clients name
 // containers in their profiles.
@@ -179,6 +192,11 @@ type playDecision struct {
 	transcodeContainer string
 	// videoBitrate caps the transcode, 0 for no cap.
 	videoBitrate int64
+	// failed are the profile conditions the file does not meet.
+	failed []ProfileCondition
+	// subtitleBlocks is set when the chosen subtitle stream can reach the
+	// client only burned into a transcode.
+	subtitleBlocks bool
 }
 
 // sourceFacts is what the decision looks at.
@@ -188,6 +206,78 @@ type sourceFacts struct {
 	videoCodec string
 	audioCodec string
 	bitrate    int64
+	// The file's streams, and the video, audio and subtitle streams that
+	// would play (nil: none), for the profiles' conditions.
+	streams                []media.MediaStream
+	video, audio, subtitle *media.MediaStream
+	secondaryAudio         bool // audio is not the file's first audio stream
+}
+
+// factsOf gathers the decision's facts about a media source.
+func factsOf(src *MediaSourceInfo, mediaType string, streams []media.MediaStream) sourceFacts {
+	sf := sourceFacts{mediaType: "Video", container: src.Container, streams: streams}
+	if mediaType == "Audio" {
+		sf.mediaType = "Audio"
+	}
+	if src.Bitrate != nil {
+		sf.bitrate = *src.Bitrate
+	}
+	firstAudio := -1
+	for i := range streams {
+		s := &streams[i]
+		switch {
+		case s.StreamType == media.StreamVideo && sf.video == nil:
+			sf.video, sf.videoCodec = s, s.Codec
+		case s.StreamType == media.StreamAudio:
+			if firstAudio < 0 {
+				firstAudio = s.StreamIndex
+			}
+			if src.DefaultAudioStreamIndex != nil && s.StreamIndex == *src.DefaultAudioStreamIndex {
+				sf.audio, sf.audioCodec = s, s.Codec
+				sf.secondaryAudio = s.StreamIndex != firstAudio
+			}
+		case s.StreamType == media.StreamSubtitle && src.DefaultSubtitleStreamIndex != nil && s.StreamIndex == *src.DefaultSubtitleStreamIndex:
+			sf.subtitle = s
+		}
+	}
+	return sf
+}
+
+// conditionFailures are the conditions of p's container and codec
+// profiles that the source does not meet (StreamBuilder's
+// GetCompatibilityContainer, -VideoCodec and -AudioCodec).
+func conditionFailures(p *DeviceProfile, s sourceFacts) []ProfileCondition {
+	var out []ProfileCondition
+	codecConditions := func(typ, codec string, sv *streamValues) {
+		for i := range p.CodecProfiles {
+			cp := &p.CodecProfiles[i]
+			if strings.EqualFold(cp.Type, typ) && cp.applies(codec, s.container) && len(sv.failed(cp.ApplyConditions)) == 0 {
+				out = append(out, sv.failed(cp.Conditions)...)
+			}
+		}
+	}
+	if s.mediaType == "Audio" {
+		if s.audio != nil {
+			av := audioValues(s.audio, nil)
+			codecConditions("Audio", s.audioCodec, &av)
+		}
+		return out
+	}
+	vv := videoValues(s.video, s.streams)
+	for _, cp := range p.ContainerProfiles {
+		if strings.EqualFold(cp.Type, "Video") && profileList(cp.Container, s.container) {
+			out = append(out, vv.failed(cp.Conditions)...)
+		}
+	}
+	if s.video != nil {
+		codecConditions("Video", s.videoCodec, &vv)
+	}
+	if s.audio != nil {
+		secondary := s.secondaryAudio
+		av := audioValues(s.audio, &secondary)
+		codecConditions("VideoAudio", s.audioCodec, &av)
+	}
+	return out
 }
 
 // decide applies a profile to a source. maxBitrate 0 means no cap.
@@ -199,7 +289,14 @@ func decide(p *DeviceProfile, s sourceFacts, maxBitrate int64, allowDirect, allo
 		return d
 	}
 	withinCap := maxBitrate <= 0 || s.bitrate <= maxBitrate
-	if allowDirect && withinCap {
+	d.failed = conditionFailures(p, s)
+	if s.subtitle != nil {
+		// A subtitle the client can take neither inside the file nor as a
+		// file of its own must be burned in: no direct play.
+		m := deliverSubtitle(p.SubtitleProfiles, s.subtitle, false, s.container, "").method
+		d.subtitleBlocks = m != "External" && m != "Embed" && m != "Drop"
+	}
+	if allowDirect && withinCap && len(d.failed) == 0 && !d.subtitleBlocks {
 		for _, dp := range p.DirectPlayProfiles {
 			if !strings.EqualFold(dp.Type, s.mediaType) {
 				continue
@@ -295,22 +392,9 @@ func (rt *Router) getPlaybackInfo(w http.ResponseWriter, r *http.Request, p *pri
 	allowTranscode := allow(dto.EnableTranscoding, "EnableTranscoding")
 
 	src := rt.mediaSource(it, streams, facts, audioIndex, subIndex)
-	sf := sourceFacts{mediaType: "Video", container: src.Container}
-	if it.MediaType == "Audio" {
-		sf.mediaType = "Audio"
-	}
-	if src.Bitrate != nil {
-		sf.bitrate = *src.Bitrate
-	}
-	for _, s := range streams {
-		switch {
-		case s.StreamType == media.StreamVideo && sf.videoCodec == "":
-			sf.videoCodec = s.Codec
-		case s.StreamType == media.StreamAudio && src.DefaultAudioStreamIndex != nil && s.StreamIndex == *src.DefaultAudioStreamIndex:
-			sf.audioCodec = s.Codec
-		}
-	}
+	sf := factsOf(src, it.MediaType, streams)
 	d := decide(dto.DeviceProfile, sf, maxBitrate, allowDirect, allowTranscode)
+	setSubtitleDelivery(src, dto.DeviceProfile, d, p.auth.Token)
 	playSession := media.NewID().String()
 	src.SupportsDirectPlay, src.SupportsDirectStream, src.SupportsTranscoding = d.directPlay, d.directPlay, d.transcode
 	res := &PlaybackInfoResponse{MediaSources: []*MediaSourceInfo{src}, PlaySessionID: playSession}
@@ -431,12 +515,12 @@ func streamDto(s *media.MediaStream) MediaStreamDto {
 	lang := s.Language
 	switch s.StreamType {
 	case media.StreamVideo:
-		d.VideoRange, d.VideoRangeType = "SDR", "SDR"
+		d.VideoRange, d.VideoRangeType = videoRange(s)
 		parts := []string{}
 		if s.Height != nil {
 			parts = append(parts, resolutionName(*s.Height))
 		}
-		d.DisplayTitle = strings.Join(append(parts, codec, "SDR"), " ")
+		d.DisplayTitle = strings.Join(append(parts, codec, d.VideoRange), " ")
 	case media.StreamAudio:
 		parts := []string{}
 		if lang != "" {
@@ -451,19 +535,57 @@ func streamDto(s *media.MediaStream) MediaStreamDto {
 		}
 		d.DisplayTitle = strings.Join(parts, " - ")
 	case media.StreamSubtitle:
-		d.IsTextSubtitleStream = slices.Contains(textSubtitleCodecs, strings.ToLower(s.Codec))
-		d.SupportsExternalStream = d.IsTextSubtitleStream
-		parts := []string{}
-		if lang != "" {
-			parts = append(parts, lang)
-		}
-		parts = append(parts, codec)
-		if s.IsForced {
-			parts = append(parts, "Forced")
-		}
-		d.DisplayTitle = strings.Join(parts, " - ")
+		d.IsTextSubtitleStream = (s.Codec != "" || s.IsExternal) && isTextSubtitle(s.Codec)
+		pgs := strings.Contains(strings.ToLower(s.Codec), "pgs") || strings.EqualFold(s.Codec, "sup")
+		// MediaSourceManager: external files, text and PGS streams can be
+		// delivered on their own.
+		d.SupportsExternalStream = s.IsExternal || d.IsTextSubtitleStream || pgs
+		d.LocalizedUndefined, d.LocalizedForced, d.LocalizedHearingImpaired = "Undefined", "Forced", "Hearing Impaired"
+		d.DisplayTitle = subtitleTitle(&d)
 	}
+	d.LocalizedDefault, d.LocalizedExternal = "Default", "External"
 	return d
+}
+
+// subtitleTitle is MediaStream.DisplayTitle of a subtitle stream: the
+// language's name (or Undefined), then Hearing Impaired, Default, Forced,
+// the codec and External as they apply, after the stream's title if it has
+// one (leaving out words the title already says).
+func subtitleTitle(d *MediaStreamDto) string {
+	var tags []string
+	switch {
+	case d.Language == "":
+		tags = append(tags, d.LocalizedUndefined)
+	case media.LanguageDisplayName(d.Language) != "":
+		tags = append(tags, media.LanguageDisplayName(d.Language))
+	default:
+		tags = append(tags, strings.ToUpper(d.Language[:1])+d.Language[1:])
+	}
+	if d.IsHearingImpaired {
+		tags = append(tags, d.LocalizedHearingImpaired)
+	}
+	if d.IsDefault {
+		tags = append(tags, "Default")
+	}
+	if d.IsForced {
+		tags = append(tags, d.LocalizedForced)
+	}
+	if d.Codec != "" {
+		tags = append(tags, strings.ToUpper(d.Codec))
+	}
+	if d.IsExternal {
+		tags = append(tags, "External")
+	}
+	if d.Title == "" {
+		return strings.Join(tags, " - ")
+	}
+	title := d.Title
+	for _, t := range tags {
+		if !strings.Contains(strings.ToLower(d.Title), strings.ToLower(t)) {
+			title += " - " + t
+		}
+	}
+	return title
 }
 
 func resolutionName(h int) string {

@@ -147,6 +147,9 @@ func (rt *Router) table() []route {
 		{"GET", "/Audio/{itemId}/main.m3u8", rt.hlsMain, accessUser},
 		{"GET", "/Audio/{itemId}/hls1/{playlistId}/{segment}", rt.hlsSegment, accessUser},
 		{"DELETE", "/Videos/ActiveEncodings", rt.stopEncodings, accessUser},
+		// Subtitles as WebVTT (or SRT, ASS): the DeliveryUrl of a subtitle stream.
+		{"GET", "/Videos/{itemId}/{mediaSourceId}/Subtitles/{index}/{file}", rt.getSubtitle, accessUser},
+		{"GET", "/Videos/{itemId}/{mediaSourceId}/Subtitles/{index}/{start}/{file}", rt.getSubtitle, accessUser},
 
 		// Display preferences (web client settings).
 		{"GET", "/DisplayPreferences/{displayPreferencesId}", rt.getDisplayPreferences, accessUser},

@@ -53,31 +53,6 @@ func (rt *Router) streamFile(w http.ResponseWriter, r *http.Request, p *principa
 	return rt.serveFile(w, r, p)
 }
 
-// universalAudio is GET|HEAD /Audio/{itemId}/universal: the file when its
-// container is one the client lists in Container (or it lists none).
-// Transcoding is not offered yet: a file the client cannot take is 501.
-func (rt *Router) universalAudio(w http.ResponseWriter, r *http.Request, p *principal) error {
-	it, err := rt.playableItem(r, p)
-	if err != nil {
-		return err
-	}
-	accepted := queryList(r, "Container")
-	c := containerOf(it.Path)
-	ok := len(accepted) == 0
-	for _, a := range accepted {
-		// Entries may carry a codec: "mp4|aac".
-		name, _, _ := strings.Cut(a, "|")
-		if strings.EqualFold(name, c) {
-			ok = true
-		}
-	}
-	if !ok {
-		writeText(w, http.StatusNotImplemented, "this audio needs transcoding, which jellyha does not offer yet")
-		return nil
-	}
-	return rt.sendFile(w, r, it.Path, c, it.MediaType)
-}
-
 func (rt *Router) serveFile(w http.ResponseWriter, r *http.Request, p *principal) error {
 	it, err := rt.playableItem(r, p)
 	if err != nil {

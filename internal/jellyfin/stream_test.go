@@ -155,7 +155,6 @@ func TestDirectPlay(t *testing.T) {
 			{"/Videos/" + id + "/stream.mp4?api_key=" + carol, 404},
 			{"/Videos/" + id + "/other.mp4?api_key=" + admin, 404},
 			{"/Videos/" + media.NewID().String() + "/stream?api_key=" + admin, 404},
-			{"/Audio/" + id + "/universal?Container=mp3,flac&api_key=" + admin, 501},
 		} {
 			if resp, body := s.get("GET", c.path); resp.StatusCode != c.status {
 				t.Errorf("%s: %d %s, want %d", c.path, resp.StatusCode, body, c.status)

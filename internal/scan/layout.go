@@ -55,7 +55,8 @@ type node struct {
 	parentIx *int
 	nfo      string // .nfo file to read, if any
 	images   []sidecar
-	mtype    string // Video or Audio
+	subs     []subtitleFile // external subtitles of a video
+	mtype    string         // Video or Audio
 
 	id        media.ID
 	probeJSON string
@@ -247,6 +248,7 @@ func (w *walker) movies(dir string, parent *node) {
 		} else {
 			n.name, n.year = splitYear(base)
 		}
+		n.subs = externalSubtitles(files, v.name)
 		if inFolder {
 			n.nfo = findFile(files, base+".nfo", "movie.nfo")
 			n.images = images(files, base)
@@ -369,6 +371,7 @@ func (w *walker) episodes(files []entry, parent *node, season *int) {
 		}
 		n.parentIx, n.index = s, e
 		n.nfo = findFile(files, stem(f.name)+".nfo")
+		n.subs = externalSubtitles(files, f.name)
 		if thumb := findFile(files, stem(f.name)+"-thumb.jpg", stem(f.name)+".jpg"); thumb != "" {
 			n.images = []sidecar{{media.ImagePrimary, thumb}}
 		}
@@ -454,6 +457,7 @@ func (w *walker) mixed(dir string, parent *node) {
 			n.name, n.year = splitYear(stem(f.name))
 			n.nfo = findFile(files, stem(f.name)+".nfo")
 			n.images = images(nil, stem(f.name))
+			n.subs = externalSubtitles(files, f.name)
 		case isAudio(f.name):
 			n := w.add(fileNode(f, media.ItemTypeAudio, "Audio", parent))
 			n.name = stem(f.name)

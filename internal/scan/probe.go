@@ -194,6 +194,7 @@ func (p *probeResult) streams() []media.MediaStream {
 			m.BitDepth = atoiPtr(s.BitsPerRaw)
 		case "subtitle":
 			m.StreamType = media.StreamSubtitle
+			m.Codec = subtitleCodecName(s.CodecName)
 			m.IsHearingImpaired = boolPtr(s.Disposition["hearing_impaired"] == 1)
 		case "attachment":
 			continue // AttachmentStreamInfos, not a media stream
@@ -203,6 +204,22 @@ func (p *probeResult) streams() []media.MediaStream {
 		out = append(out, m)
 	}
 	return out
+}
+
+// subtitleCodecName renames ffprobe's picture subtitle codecs as Jellyfin's
+// probe normaliser stores them.
+func subtitleCodecName(c string) string {
+	switch c {
+	case "dvb_subtitle":
+		return "DVBSUB"
+	case "dvb_teletext":
+		return "DVBTXT"
+	case "dvd_subtitle":
+		return "DVDSUB"
+	case "hdmv_pgs_subtitle":
+		return "PGSSUB"
+	}
+	return c
 }
 
 // chapters converts ffprobe's chapters to Chapters rows.

@@ -455,9 +455,12 @@ func (s *Scanner) build(ctx context.Context, lib *store.Library, root []media.ID
 	}
 	p := n.probe
 	var tags map[string]string
+	var external []media.MediaStream
 	if p != nil {
 		sc.Media = true
 		sc.Streams, sc.Chapters = p.streams(), p.chapters()
+		external = subtitleStreams(n.subs, sc.Streams)
+		sc.Streams = append(sc.Streams, external...)
 		it.RunTimeTicks = p.runtimeTicks()
 		it.Width, it.Height = p.videoSize()
 		it.TotalBitrate = atoiPtr(p.Format.BitRate)
@@ -651,7 +654,7 @@ func (s *Scanner) build(ctx context.Context, lib *store.Library, root []media.ID
 			}
 		}
 	}
-	n.sig = signature(sc)
+	n.sig = signature(sc, external)
 	sc.File.Sig = n.sig
 	now := time.Now().UTC()
 	it.DateLastSaved, it.DateLastRefreshed = &now, &now
@@ -715,8 +718,13 @@ func imageInfo(path string, kind int) (media.ItemImage, bool) {
 }
 
 // signature hashes what build computed, leaving out what changes on every
-// save (dates of the save, random row ids).
-func signature(sc *store.ScannedItem) string {
+// save (dates of the save, random row ids). The file's own streams follow
+// from its probe; its external subtitle streams do not, so they are hashed
+// too: a subtitle file added, removed or renamed next to an unchanged video
+// changes the video's signature and its rows are rewritten. (They are left
+// out when there are none, so that items saved before subtitles were read
+// keep their signature.)
+func signature(sc *store.ScannedItem, external []media.MediaStream) string {
 	it := *sc.Item
 	it.DateLastSaved, it.DateLastRefreshed = nil, nil
 	imgs := make([]media.ItemImage, len(sc.Images))
@@ -730,7 +738,8 @@ func signature(sc *store.ScannedItem) string {
 		Credits []store.ScanCredit
 		Images  []media.ItemImage
 		Probe   string
-	}{it, sc.Values, sc.Credits, imgs, sc.File.Probe})
+		Subs    []media.MediaStream `json:",omitempty"`
+	}{it, sc.Values, sc.Credits, imgs, sc.File.Probe, external})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }

@@ -444,3 +444,101 @@ func TestScanLease(t *testing.T) {
 		t.Errorf("after a scan: %+v", st)
 	}
 }
+
+// Subtitles: embedded text streams of an mkv (subrip) and an mp4
+// (mov_text), and external files next to a video, which count as the
+// video's streams; adding or removing one is a change to the video even
+// though its own file did not change.
+func TestScanSubtitles(t *testing.T) {
+	c := makeClips(t)
+	for name, p := range engines {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			f := newFixture(t, p(t))
+			movies := filepath.Join(f.root, "movies")
+			srt := filepath.Join(f.root, "in.srt")
+			write(t, srt, "1\n00:00:00,100 --> 00:00:00,900\nHello\n")
+			mkv := filepath.Join(movies, "Subbed (2020)", "Subbed (2020).mkv")
+			ffmpeg(t, mkv, "-i", c.video, "-i", srt, "-map", "0", "-map", "1", "-c:v", "copy", "-c:a", "copy", "-c:s", "srt",
+				"-metadata:s:s:0", "language=eng", "-disposition:s:0", "default")
+			mp4 := filepath.Join(movies, "Tx (2021)", "Tx (2021).mp4")
+			ffmpeg(t, mp4, "-i", c.video, "-i", srt, "-map", "0", "-map", "1", "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text",
+				"-metadata:s:s:0", "language=fre")
+			dir := filepath.Dir(mkv)
+			write(t, filepath.Join(dir, "Subbed (2020).srt"), "1\n00:00:00,000 --> 00:00:01,000\nPlain\n")
+			write(t, filepath.Join(dir, "Subbed (2020).en.forced.vtt"), "WEBVTT\n\n00:00.000 --> 00:01.000\nForced\n")
+			write(t, filepath.Join(dir, "Subbed (2020).fr.sdh.srt"), "1\n00:00:00,000 --> 00:00:01,000\nSourds\n")
+			write(t, filepath.Join(dir, "Subbed (2020).de.default.ass"), "[Script Info]\n")
+			lm := f.library("Films", "movies", movies)
+			f.scan(2)
+
+			streamsOf := func(path string) []media.MediaStream {
+				t.Helper()
+				s, err := f.st.ItemStreams(ctx, f.byPath(lm.ID, path).ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			got := streamsOf(mkv)
+			type row struct {
+				index                             int
+				codec, lang, path                 string
+				external, def, forced, hi, isText bool
+			}
+			want := []row{
+				{0, "h264", "", "", false, true, false, false, false},
+				{1, "aac", "", "", false, true, false, false, false},
+				{2, "subrip", "eng", "", false, true, false, false, true},
+				{3, "ass", "deu", filepath.Join(dir, "Subbed (2020).de.default.ass"), true, true, false, false, true},
+				{4, "webvtt", "eng", filepath.Join(dir, "Subbed (2020).en.forced.vtt"), true, false, true, false, true},
+				{5, "subrip", "fra", filepath.Join(dir, "Subbed (2020).fr.sdh.srt"), true, false, false, true, true},
+				{6, "subrip", "", filepath.Join(dir, "Subbed (2020).srt"), true, false, false, false, true},
+			}
+			if len(got) != len(want) {
+				t.Fatalf("mkv streams: %+v", got)
+			}
+			for i, w := range want {
+				g := got[i]
+				hi := g.IsHearingImpaired != nil && *g.IsHearingImpaired
+				if g.StreamIndex != w.index || g.Codec != w.codec || g.Language != w.lang || g.Path != w.path || g.IsExternal != w.external ||
+					g.IsForced != w.forced || hi != w.hi || (w.isText && g.StreamType != media.StreamSubtitle) || (w.external && g.IsDefault != w.def) {
+					t.Errorf("stream %d: %+v, want %+v", i, g, w)
+				}
+			}
+			if tx := streamsOf(mp4); len(tx) != 3 || tx[2].Codec != "mov_text" || tx[2].StreamType != media.StreamSubtitle || tx[2].Language != "fre" {
+				t.Errorf("mp4 streams: %+v", tx)
+			}
+
+			// Unchanged: nothing written.
+			if res := f.scan(0); res.Unchanged != res.Items {
+				t.Errorf("rescan: %+v", res)
+			}
+			// A subtitle removed and one added: the film is rewritten, not probed.
+			if err := os.Remove(filepath.Join(dir, "Subbed (2020).srt")); err != nil {
+				t.Fatal(err)
+			}
+			write(t, filepath.Join(dir, "Subbed (2020).es.srt"), "1\n00:00:00,000 --> 00:00:01,000\nHola\n")
+			if res := f.scan(0); res.Updated != 1 || res.Unchanged != res.Items-1 {
+				t.Errorf("rescan after a subtitle change: %+v", res)
+			}
+			got = streamsOf(mkv)
+			if len(got) != 7 || got[5].Language != "spa" || got[5].Path != filepath.Join(dir, "Subbed (2020).es.srt") || got[6].Language != "fra" {
+				t.Errorf("after the change: %+v", got)
+			}
+			// All external subtitles gone: back to the file's own streams.
+			for _, n := range []string{"Subbed (2020).es.srt", "Subbed (2020).en.forced.vtt", "Subbed (2020).fr.sdh.srt", "Subbed (2020).de.default.ass"} {
+				if err := os.Remove(filepath.Join(dir, n)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if res := f.scan(0); res.Updated != 1 {
+				t.Errorf("rescan after removing the subtitles: %+v", res)
+			}
+			if got := streamsOf(mkv); len(got) != 3 {
+				t.Errorf("after removing the subtitles: %+v", got)
+			}
+		})
+	}
+}
