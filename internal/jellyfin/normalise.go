@@ -93,12 +93,22 @@ func (n *normaliser) normalise(r *http.Request) {
 		}
 	}
 	if r.URL.RawQuery != "" {
-		// A malformed pair is dropped, as ASP.NET does; the rest is kept.
-		q, _ := url.ParseQuery(r.URL.RawQuery)
-		folded := make(url.Values, len(q))
-		for k, vs := range q {
-			lk := strings.ToLower(k)
-			folded[lk] = append(folded[lk], vs...)
+		// Keys fold to lower case, their values kept in the order the
+		// client sent them (Fields=A&fields=B is A then B). A malformed
+		// pair is dropped, as ASP.NET does; the rest is kept.
+		folded := url.Values{}
+		for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
+			if strings.Contains(pair, ";") {
+				continue
+			}
+			k, v, _ := strings.Cut(pair, "=")
+			key, err1 := url.QueryUnescape(k)
+			val, err2 := url.QueryUnescape(v)
+			if err1 != nil || err2 != nil || key == "" {
+				continue
+			}
+			lk := strings.ToLower(key)
+			folded[lk] = append(folded[lk], val)
 		}
 		r.URL.RawQuery = folded.Encode()
 	}
