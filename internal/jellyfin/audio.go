@@ -244,6 +244,15 @@ func (rt *Router) streamAudio(w http.ResponseWriter, r *http.Request, j audioJob
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
+	if rt.transcoder != nil {
+		// The same cap as the HLS transcodes: one client's players must
+		// not take every core.
+		release, err := rt.transcoder.Slot()
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ffmpegProgram, j.args()...)

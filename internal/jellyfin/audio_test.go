@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jellyha/jellyha/internal/store"
+	"github.com/jellyha/jellyha/internal/transcode"
 )
 
 // musicLibrary makes tracks with ffmpeg (a 96 kHz stereo flac, a 5.1 wav,
@@ -165,6 +166,34 @@ func TestUniversalAudio(t *testing.T) {
 		if resp, body := s.get("GET", u("Broken", "Container=mp3")); resp.StatusCode != 500 || !strings.Contains(string(body), "transcoding failed: ffmpeg:") {
 			t.Errorf("a broken file: %d %s", resp.StatusCode, body)
 		}
+
+		// The transcode cap counts audio transcodes too: with every slot
+		// taken the client is told to come back (503), the file itself
+		// still plays, and a freed slot transcodes again.
+		m, err := transcode.New(transcode.Options{Dir: t.TempDir(), Store: s.store, ReplicaURL: s.url, MaxJobs: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(m.Close)
+		s.rt.SetTranscoder(m)
+		release, err := m.Slot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, body := s.get("GET", u("Hi", "Container=mp3")); resp.StatusCode != 503 {
+			t.Errorf("a transcode over the cap: %d %s", resp.StatusCode, body)
+		}
+		if resp, _ := s.get("GET", u("Hi", "Container=flac")); resp.StatusCode != 200 {
+			t.Errorf("direct play over the cap: %d", resp.StatusCode)
+		}
+		release()
+		if resp, _ := s.get("GET", u("Hi", "Container=mp3")); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "audio/mpeg" {
+			t.Errorf("a transcode once a slot is free: %d", resp.StatusCode)
+		}
+		if n := m.Running(); n != 0 {
+			t.Errorf("%d transcodes counted after the requests ended", n)
+		}
+		s.rt.SetTranscoder(nil)
 	})
 }
 

@@ -309,6 +309,29 @@ func (m *Manager) Running() int {
 	return m.running
 }
 
+// Slot reserves one of the MaxJobs transcodes for an ffmpeg run outside the
+// HLS jobs (a progressive audio transcode), so that every kind of
+// transcode counts against the one cap; release gives it back.
+func (m *Manager) Slot() (release func(), err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, media.Errorf(media.EUNAVAILABLE, "the server is shutting down")
+	}
+	if m.running >= m.opt.MaxJobs {
+		return nil, m.busy()
+	}
+	m.running++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			m.running--
+			m.mu.Unlock()
+		})
+	}, nil
+}
+
 // Jobs is how many jobs this replica holds.
 func (m *Manager) Jobs() int {
 	m.mu.Lock()
