@@ -55,6 +55,13 @@ type BaseItemDto struct {
 	LocationType            string
 	MediaType               string
 	CollectionType          string `json:",omitempty"`
+	// The file's media (itemmedia.go): with the detail, or when Fields
+	// asks for them.
+	VideoType    string             `json:",omitempty"`
+	MediaSources []*MediaSourceInfo `json:",omitempty"`
+	MediaStreams []MediaStreamDto   `json:",omitempty"`
+	Chapters     []ChapterInfo      `json:",omitempty"`
+	PlayAccess   string             `json:",omitempty"`
 }
 
 // NameGuidPair names a genre or studio.

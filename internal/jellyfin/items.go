@@ -304,6 +304,10 @@ func (rt *Router) getItem(w http.ResponseWriter, r *http.Request, p *principal) 
 		return err
 	}
 	dto := rt.itemDto(it, dtoOpts(r, v))
+	dto.PlayAccess = "Full"
+	if err := rt.addMediaInfo(ctx, dto, it); err != nil {
+		return err
+	}
 	people, err := rt.store.ItemPeople(ctx, id)
 	if err != nil {
 		return err

@@ -228,3 +228,14 @@ func float32Ptr(v sql.NullFloat64) *float32 {
 	f := float32(v.Float64)
 	return &f
 }
+
+// ItemChapters returns an item's chapters in order.
+func (s *Store) ItemChapters(ctx context.Context, id media.ID) ([]media.Chapter, error) {
+	return queryList(ctx, s, `SELECT "ChapterIndex", "StartPositionTicks", COALESCE("Name", ''), COALESCE("ImagePath", ''), "ImageDateModified"
+FROM "Chapters" WHERE "ItemId" = ? ORDER BY "ChapterIndex"`, []any{database.GUID(id)},
+		func(sc interface{ Scan(...any) error }) (media.Chapter, error) {
+			c := media.Chapter{ItemID: id}
+			err := sc.Scan(&c.ChapterIndex, &c.StartPositionTicks, &c.Name, &c.ImagePath, database.ScanTime{T: &c.ImageDateModified})
+			return c, err
+		})
+}
