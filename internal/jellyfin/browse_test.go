@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"image/png"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,7 +19,6 @@ import (
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/gendb"
 	"github.com/jellyha/jellyha/internal/media"
-	"github.com/jellyha/jellyha/internal/store"
 )
 
 // The browse API end to end on a generated tiny library, on each engine.
@@ -696,23 +694,7 @@ func TestBrowseSameOrder(t *testing.T) {
 	}
 	for name, provider := range engines {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db, err := provider(t).Open(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			st := store.New(db)
-			rt, err := New(ctx, st, "testhost", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := httptest.NewServer(rt)
-			t.Cleanup(ts.Close)
-			e := newBrowseEnv(t, &testServer{t: t, rt: rt, store: st, url: ts.URL})
+			e := newBrowseEnv(t, newTestServer(t, provider(t), nil))
 			for _, p := range paths {
 				orders[name] = append(orders[name], ids(e.list(e.admin, p).Items))
 			}

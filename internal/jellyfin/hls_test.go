@@ -3,7 +3,6 @@ package jellyfin
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -13,10 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jellyha/jellyha/internal/database"
-	"github.com/jellyha/jellyha/internal/media"
-	"github.com/jellyha/jellyha/internal/password"
-	"github.com/jellyha/jellyha/internal/store"
 	"github.com/jellyha/jellyha/internal/transcode"
 )
 
@@ -26,7 +21,6 @@ import (
 // who may not see the film.
 func hlsLibrary(t testing.TB, s *testServer) (id, admin, carol string, m *transcode.Manager) {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "Clip (2021)", "Clip (2021).avi")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -37,37 +31,14 @@ func hlsLibrary(t testing.TB, s *testServer) (id, admin, carol string, m *transc
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v: %s", err, out)
 	}
-	lib := &store.Library{Name: "Clips", CollectionType: "movies", Paths: []string{dir}}
-	if err := s.store.CreateLibrary(ctx, lib); err != nil {
-		t.Fatal(err)
-	}
-	other := &store.Library{Name: "Other", CollectionType: "movies", Paths: []string{t.TempDir()}}
-	if err := s.store.CreateLibrary(ctx, other); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.rt.scanner.Scan(ctx, nil, nil); err != nil {
-		t.Fatal(err)
-	}
 	m, err := transcode.New(transcode.Options{Dir: t.TempDir(), Store: s.store, ReplicaURL: s.url})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Close)
 	s.rt.SetTranscoder(m)
-	s.completeWizard()
-	s.addUser("admin", "root", true)
-	h, _ := password.Hash("c")
-	if err := s.store.CreateUser(ctx, &media.User{Name: "carol", PasswordHash: h, EnabledFolders: []media.ID{other.ID}}); err != nil {
-		t.Fatal(err)
-	}
-	admin = s.login("admin", "root", "admin-dev").AccessToken
-	carol = s.login("carol", "c", "carol-dev").AccessToken
-	var l listIn
-	s.expect(req{"GET", "/Items?Recursive=true&IncludeItemTypes=Movie", nil, as(admin)}, 200, &l)
-	if len(l.Items) != 1 {
-		t.Fatalf("scanned %d films", len(l.Items))
-	}
-	return l.Items[0].ID, admin, carol, m
+	id, admin, carol = oneFilmLibrary(t, s, "Clips", dir)
+	return id, admin, carol, m
 }
 
 // transcodingURL asks PlaybackInfo with a profile that takes nothing as
@@ -209,7 +180,7 @@ func probeCodecs(t testing.TB, seg []byte) string {
 func BenchmarkPlaybackToFirstSegment(b *testing.B) {
 	for name, provider := range engines {
 		b.Run(name, func(b *testing.B) {
-			s := benchServer(b, provider)
+			s := newTestServer(b, provider(b), nil)
 			id, admin, _, m := hlsLibrary(b, s)
 			b.ResetTimer()
 			for range b.N {
@@ -240,25 +211,4 @@ func BenchmarkPlaybackToFirstSegment(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/first-segment")
 		})
 	}
-}
-
-// benchServer is forEachEngine's server for a benchmark.
-func benchServer(b *testing.B, provider func(testing.TB) database.Provider) *testServer {
-	ctx := context.Background()
-	db, err := provider(b).Open(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	st := store.New(db)
-	rt, err := New(ctx, st, "benchhost", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(rt)
-	b.Cleanup(ts.Close)
-	return &testServer{t: b, rt: rt, store: st, url: ts.URL}
 }

@@ -44,25 +44,42 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, s *testServer)) {
 	for name, provider := range engines {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
-			db, err := provider(t).Open(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			st := store.New(db)
-			rt, err := New(ctx, st, "testhost", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := httptest.NewServer(rt)
-			t.Cleanup(ts.Close)
-			fn(t, &testServer{t: t, rt: rt, store: st, url: ts.URL})
+			fn(t, newTestServer(t, provider(t), nil))
 		})
 	}
+}
+
+// newTestServer serves a Router on a migrated database of provider over
+// loopback HTTP until the test ends; fn, if not nil, configures the router
+// before it serves (so that tests can shorten its timers without a data
+// race).
+func newTestServer(t testing.TB, p database.Provider, fn func(rt *Router)) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	db, err := p.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(db)
+	rt, err := New(ctx, st, "testhost", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fn != nil {
+		fn(rt)
+	}
+	ts := httptest.NewServer(rt)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), socketWait)
+		defer cancel()
+		_ = rt.CloseSockets(ctx)
+		ts.Close()
+	})
+	return &testServer{t: t, rt: rt, store: st, url: ts.URL}
 }
 
 // req is one request: headers as pairs, body marshalled as JSON unless it

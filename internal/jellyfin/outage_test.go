@@ -2,7 +2,6 @@ package jellyfin
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
-	"github.com/jellyha/jellyha/internal/store"
 	"github.com/jellyha/jellyha/internal/testdb"
 )
 
@@ -31,22 +29,7 @@ func TestReportsAcrossDatabaseRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := p.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(db)
-	rt, err := New(ctx, st, "testhost", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(rt)
-	t.Cleanup(ts.Close)
-	e := newBrowseEnv(t, &testServer{t: t, rt: rt, store: st, url: ts.URL})
+	e := newBrowseEnv(t, newTestServer(t, p, nil))
 
 	var film ItemIn
 	for _, it := range e.list(e.bob, "/Items?IncludeItemTypes=Movie&Recursive=true").Items {

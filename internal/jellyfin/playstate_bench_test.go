@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
 	"github.com/jellyha/jellyha/internal/gendb"
-	"github.com/jellyha/jellyha/internal/store"
 )
 
 // BenchmarkProgressReport measures progress-report throughput
@@ -66,28 +64,15 @@ type reportBench struct {
 
 func newReportBench(b *testing.B, engine string) *reportBench {
 	ctx := context.Background()
-	db, err := engines[engine](b).Open(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	st := store.New(db)
+	s := newTestServer(b, engines[engine](b), nil)
+	st := s.store
 	if _, err := gendb.Generate(ctx, st, gendb.Options{Size: gendb.Tiny, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	if err := st.SetSetting(ctx, settingWizardCompleted, "true"); err != nil {
 		b.Fatal(err)
 	}
-	rt, err := New(ctx, st, "bench", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(rt)
-	b.Cleanup(ts.Close)
-	env := &reportBench{url: ts.URL, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	env := &reportBench{url: s.url, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	users := [][2]string{{gendb.AdminName, gendb.AdminPassword}, {"bob", "bob-password"}}
 	const clients = 24
 	for i := range clients {

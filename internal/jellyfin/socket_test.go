@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/events"
 	"github.com/jellyha/jellyha/internal/media"
-	"github.com/jellyha/jellyha/internal/store"
 	"github.com/jellyha/jellyha/internal/testdb"
 )
 
@@ -36,38 +34,6 @@ type wsMessage struct {
 type wsClient struct {
 	t testing.TB
 	c *websocket.Conn
-}
-
-// socketServer is a Router on a migrated database of provider, configured
-// by fn before it serves (so that tests can shorten its timers without a
-// data race).
-func socketServer(t *testing.T, p database.Provider, fn func(rt *Router)) *testServer {
-	t.Helper()
-	ctx := context.Background()
-	db, err := p.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(db)
-	rt, err := New(ctx, st, "testhost", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fn != nil {
-		fn(rt)
-	}
-	ts := httptest.NewServer(rt)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), socketWait)
-		defer cancel()
-		_ = rt.CloseSockets(ctx)
-		ts.Close()
-	})
-	return &testServer{t: t, rt: rt, store: st, url: ts.URL}
 }
 
 func wsURL(s *testServer, path string) string { return "ws" + strings.TrimPrefix(s.url, "http") + path }
@@ -171,7 +137,7 @@ func decodeData(t *testing.T, m wsMessage, v any) {
 // TestSocketProtocol: authentication before the upgrade, the keep-alive
 // exchange, what is ignored and what ends a connection.
 func TestSocketProtocol(t *testing.T) {
-	s := socketServer(t, engines["sqlite"](t), nil)
+	s := newTestServer(t, engines["sqlite"](t), nil)
 	s.completeWizard()
 	s.addUser("alice", "a", false)
 	tok := s.login("alice", "a", "alice-dev").AccessToken
@@ -235,7 +201,7 @@ func TestSocketProtocol(t *testing.T) {
 // TestSocketKeepAliveMissed: a client that stops sending is reminded, then
 // closed.
 func TestSocketKeepAliveMissed(t *testing.T) {
-	s := socketServer(t, engines["sqlite"](t), func(rt *Router) { rt.keepAlive = 2 * time.Second })
+	s := newTestServer(t, engines["sqlite"](t), func(rt *Router) { rt.keepAlive = 2 * time.Second })
 	s.completeWizard()
 	s.addUser("alice", "a", false)
 	w := s.dial(s.login("alice", "a", "alice-dev").AccessToken, "alice-dev")
@@ -253,7 +219,7 @@ func TestSocketKeepAliveMissed(t *testing.T) {
 // TestSocketLogout: a logout, through any replica, ends the session's
 // WebSocket within a keep-alive period, however diligently it keeps alive.
 func TestSocketLogout(t *testing.T) {
-	s := socketServer(t, engines["sqlite"](t), func(rt *Router) { rt.keepAlive = 2 * time.Second })
+	s := newTestServer(t, engines["sqlite"](t), func(rt *Router) { rt.keepAlive = 2 * time.Second })
 	s.completeWizard()
 	s.addUser("alice", "a", false)
 	tok := s.login("alice", "a", "alice-dev").AccessToken
@@ -303,7 +269,7 @@ func pickFilm(t *testing.T, e *browseEnv) ItemIn {
 // TestSocketUserData: a user's connections hear of their play state
 // changes (toggles, playback start and stop), and nobody else does.
 func TestSocketUserData(t *testing.T) {
-	s := socketServer(t, engines["sqlite"](t), func(rt *Router) { rt.userDataDelay = 50 * time.Millisecond })
+	s := newTestServer(t, engines["sqlite"](t), func(rt *Router) { rt.userDataDelay = 50 * time.Millisecond })
 	e := newBrowseEnv(t, s)
 	film := pickFilm(t, e)
 	bob := s.dial(e.bob, "bob-phone")
@@ -365,7 +331,7 @@ func (ss SessionsIn) of(user string) *SessionIn {
 // TestSocketSessions: an administrator's Sessions subscription gets the
 // list at once, again when playback starts, and periodically.
 func TestSocketSessions(t *testing.T) {
-	s := socketServer(t, engines["sqlite"](t), nil)
+	s := newTestServer(t, engines["sqlite"](t), nil)
 	e := newBrowseEnv(t, s)
 	film := pickFilm(t, e)
 	admin := s.dial(e.admin, "admin-tv")
@@ -412,7 +378,7 @@ func TestSocketSessions(t *testing.T) {
 // TestSocketShutdown: closing the sockets says "going away" to clients and
 // refuses new ones.
 func TestSocketShutdown(t *testing.T) {
-	s := socketServer(t, engines["sqlite"](t), nil)
+	s := newTestServer(t, engines["sqlite"](t), nil)
 	s.completeWizard()
 	s.addUser("alice", "a", false)
 	tok := s.login("alice", "a", "alice-dev").AccessToken
@@ -445,7 +411,7 @@ func TestSocketAcrossReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		var bus events.Bus
-		s := socketServer(t, p, func(rt *Router) {
+		s := newTestServer(t, p, func(rt *Router) {
 			rt.userDataDelay = 50 * time.Millisecond
 			bus = events.Open(rt.store.DB(), nil)
 			rt.SetEvents(bus)

@@ -21,7 +21,6 @@ import (
 // token of a user who may see only another, empty library.
 func clipLibrary(t *testing.T, s *testServer) (id string, file []byte, admin, carol string) {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "Clip (2020)", "Clip (2020).mp4")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -36,7 +35,18 @@ func clipLibrary(t *testing.T, s *testServer) (id string, file []byte, admin, ca
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib := &store.Library{Name: "Clips", CollectionType: "movies", Paths: []string{dir}}
+	id, admin, carol = oneFilmLibrary(t, s, "Clips", dir)
+	return id, file, admin, carol
+}
+
+// oneFilmLibrary makes dir, which holds one film, a movie library and
+// scans it; it completes the wizard and returns the film's id, an
+// administrator's token and the token of carol, who may see only another,
+// empty library.
+func oneFilmLibrary(t testing.TB, s *testServer, name, dir string) (id, admin, carol string) {
+	t.Helper()
+	ctx := context.Background()
+	lib := &store.Library{Name: name, CollectionType: "movies", Paths: []string{dir}}
 	if err := s.store.CreateLibrary(ctx, lib); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +70,7 @@ func clipLibrary(t *testing.T, s *testServer) (id string, file []byte, admin, ca
 	if len(l.Items) != 1 {
 		t.Fatalf("scanned %d films", len(l.Items))
 	}
-	return l.Items[0].ID, file, admin, carol
+	return l.Items[0].ID, admin, carol
 }
 
 // reply is a response read whole.

@@ -12,8 +12,6 @@ import (
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
-	"github.com/jellyha/jellyha/internal/password"
-	"github.com/jellyha/jellyha/internal/store"
 	"github.com/jellyha/jellyha/internal/subtitle"
 )
 
@@ -69,31 +67,7 @@ func subtitleLibrary(t *testing.T, s *testServer) *subClip {
 	ff("-i", inner, filepath.Join(dir, "Subbed (2020).de.ass"))
 	write("Subbed (2020).es.ass", "this is not a subtitle file at all\x00\x01")
 
-	lib := &store.Library{Name: "Subbed", CollectionType: "movies", Paths: []string{root}}
-	if err := s.store.CreateLibrary(ctx, lib); err != nil {
-		t.Fatal(err)
-	}
-	other := &store.Library{Name: "Other", CollectionType: "movies", Paths: []string{t.TempDir()}}
-	if err := s.store.CreateLibrary(ctx, other); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.rt.scanner.Scan(ctx, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	s.completeWizard()
-	s.addUser("admin", "root", true)
-	h, _ := password.Hash("c")
-	if err := s.store.CreateUser(ctx, &media.User{Name: "carol", PasswordHash: h, EnabledFolders: []media.ID{other.ID}}); err != nil {
-		t.Fatal(err)
-	}
-	c.admin = s.login("admin", "root", "admin-dev").AccessToken
-	c.carol = s.login("carol", "c", "carol-dev").AccessToken
-	var l listIn
-	s.expect(req{"GET", "/Items?Recursive=true&IncludeItemTypes=Movie", nil, as(c.admin)}, 200, &l)
-	if len(l.Items) != 1 {
-		t.Fatalf("scanned %d films", len(l.Items))
-	}
-	c.id = l.Items[0].ID
+	c.id, c.admin, c.carol = oneFilmLibrary(t, s, "Subbed", root)
 	id, _ := media.ParseID(c.id)
 	var err error
 	if c.streams, err = s.store.ItemStreams(ctx, id); err != nil {
