@@ -56,15 +56,7 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, s *testServer)) {
 func newTestServer(t testing.TB, p database.Provider, fn func(rt *Router)) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	db, err := p.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(db)
+	st := store.New(testdb.Open(t, p))
 	rt, err := New(ctx, st, "testhost", nil)
 	if err != nil {
 		t.Fatal(err)
