@@ -17,6 +17,7 @@
 #                (default postgres://postgres@127.0.0.1:5432)
 #   BENCH_LARGE  an existing "gendb --size large --seed 1" file to copy
 #                (never modified); without it the library is generated
+#   BENCH_PGDB   the PostgreSQL database to (re)create (default jhbench_api)
 #   BENCH_REUSE  1: keep the PostgreSQL database of a previous run
 # Results are printed; docs/BENCHMARKS.md records them.
 set -euo pipefail
@@ -24,7 +25,7 @@ cd "$(dirname "$0")/.."
 N=${1:-200}
 DIR=${BENCH_DIR:-/tmp/jellyha-bench-api}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
-PGDB=jhbench_api
+PGDB=${BENCH_PGDB:-jhbench_api}
 mkdir -p "$DIR"
 go build -o "$DIR/jellyha" ./cmd/jellyha
 go build -o "$DIR/apiload" ./bench/apiload
