@@ -63,8 +63,8 @@ func (s *Store) ItemImages(ctx context.Context, id media.ID) ([]media.ItemImage,
 // a series carries the series' last played date, so series come in their
 // final order and, without a total to count, the reading stops as soon as
 // the page is full. The episodes of the series found are then read a batch
-// at a time (through AncestorIds, since BaseItems has no index on
-// SeriesId) to find each one's last played and next episode.
+// at a time (jellyha_BaseItems_SeriesId_Episodes, from the index alone) to
+// find each one's last played and next episode.
 func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, series media.ID, start, limit int, skipTotal bool) ([]media.ID, int, error) {
 	if len(libs) == 0 {
 		return nil, 0, nil
@@ -78,28 +78,33 @@ func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, seri
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		found = nil
 		seen := map[media.ID]bool{}
-		var group []media.ID // series first seen at the current date
+		var group []media.ID   // series first seen at the current date
+		var pending []media.ID // series in order, next episode not yet looked up
 		groupDate, started := "", false
-		flush := func() error {
+		closeGroup := func() {
 			// Series tied on their last played date go by id, as the
 			// ORDER BY of the set form would put them.
 			slices.SortFunc(group, func(a, b media.ID) int { return bytes.Compare(a[:], b[:]) })
-			next, err := s.nextEpisodes(ctx, user, libs, group)
+			pending = append(pending, group...)
+			group = group[:0]
+		}
+		resolve := func() error {
+			next, err := s.nextEpisodes(ctx, user, libs, pending)
 			if err != nil {
 				return err
 			}
-			for _, sid := range group {
+			for _, sid := range pending {
 				if id, ok := next[sid]; ok {
 					found = append(found, id)
 				}
 			}
-			group = group[:0]
+			pending = pending[:0]
 			return nil
 		}
 		// Pages of the user's played episodes, newest first; a page
 		// boundary never splits a run of equal dates from its series,
-		// since a group is only flushed when the date changes.
-		const firstPage = 256
+		// since a group is only closed when the date changes.
+		const firstPage = 64
 		offset := 0
 		for pageSize := firstPage; ; pageSize *= 4 {
 			rows, err := s.playedEpisodes(ctx, user, libs, series, pageSize, offset)
@@ -112,12 +117,18 @@ func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, seri
 				}
 				if !started || r.played != groupDate {
 					// The date changed: the series gathered so far are
-					// complete and ordered; stop if they fill the page.
-					if err := flush(); err != nil {
-						return err
-					}
-					if len(found) >= want {
-						return nil
+					// complete and in order. Look up their next episodes
+					// once there are enough of them to fill the page
+					// (some series are watched to the end), a batch at a
+					// time; stop when the page is full.
+					closeGroup()
+					if len(pending) >= min(want-len(found), attachChunkSize)+8 {
+						if err := resolve(); err != nil {
+							return err
+						}
+						if len(found) >= want {
+							return nil
+						}
 					}
 					groupDate, started = r.played, true
 				}
@@ -129,7 +140,8 @@ func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, seri
 				break
 			}
 		}
-		return flush()
+		closeGroup()
+		return resolve()
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: next up: %w", err)
@@ -209,9 +221,10 @@ LIMIT ? OFFSET ?`
 }
 
 // nextEpisodes returns, for each of the given series that has one, the
-// episode after the last one user played: the least season and episode
-// position beyond the greatest played one (played episodes counted only
-// where they are in the libraries), the least id among equals.
+// episode after the last one user played: among the episodes whose SeriesId
+// is the series, the least season and episode position beyond the greatest
+// played one (played episodes counted only where they are in the
+// libraries), the least id among equals.
 func (s *Store) nextEpisodes(ctx context.Context, user media.ID, libs, series []media.ID) (map[media.ID]media.ID, error) {
 	out := map[media.ID]media.ID{}
 	if len(series) == 0 {
@@ -220,8 +233,7 @@ func (s *Store) nextEpisodes(ctx context.Context, user media.ID, libs, series []
 	type episode struct {
 		id       media.ID
 		pos      int64
-		played   bool
-		countsAs bool // a played episode of this series in the libraries
+		countsAs bool // a played episode in the libraries
 	}
 	eps := map[media.ID][]episode{}
 	inLib := map[media.ID]bool{}
@@ -233,25 +245,24 @@ func (s *Store) nextEpisodes(ctx context.Context, user media.ID, libs, series []
 			args := []any{database.GUID(user), true}
 			args = append(args, guids(chunk)...)
 			args = append(args, media.ItemTypeEpisode, false)
-			rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT a."ParentItemId", e."Id", e."SeriesId", e."TopParentId",
+			rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT e."SeriesId", e."Id", e."TopParentId",
   e."ParentIndexNumber", e."IndexNumber",
   EXISTS (SELECT 1 FROM "UserData" p WHERE p."ItemId" = e."Id" AND p."UserId" = ? AND p."Played" = ?)
-FROM "AncestorIds" a JOIN "BaseItems" e ON e."Id" = a."ItemId"
-WHERE a."ParentItemId" IN (`+placeholders(len(chunk))+`) AND `+nextUpEpisode("e")), args...)
+FROM "BaseItems" e
+WHERE e."SeriesId" IN (`+placeholders(len(chunk))+`) AND `+nextUpEpisode("e")), args...)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
 			for rows.Next() {
-				var sid, id, epSeries, top media.ID
+				var sid, id, top media.ID
 				var season, index int64
 				var played bool
-				if err := rows.Scan(database.ScanGUID{ID: &sid}, database.ScanGUID{ID: &id}, database.ScanGUID{ID: &epSeries},
+				if err := rows.Scan(database.ScanGUID{ID: &sid}, database.ScanGUID{ID: &id},
 					database.ScanGUID{ID: &top}, &season, &index, &played); err != nil {
 					return err
 				}
-				eps[sid] = append(eps[sid], episode{id: id, pos: season*100000 + index, played: played,
-					countsAs: played && epSeries == sid && inLib[top]})
+				eps[sid] = append(eps[sid], episode{id: id, pos: season*100000 + index, countsAs: played && inLib[top]})
 			}
 			return rows.Err()
 		}()

@@ -18,7 +18,9 @@ import (
 // play state newest first and stop early): per series with a played
 // episode in the libraries, the least season/episode position beyond the
 // greatest played one, least id among equals; series by their last played
-// date, newest first, undated last, ties by series id.
+// date, newest first, undated last, ties by series id. (It reaches a
+// series' episodes through AncestorIds, NextUp by their SeriesId: the same
+// episodes in any library jellyha or Jellyfin wrote.)
 func nextUpOracle(t *testing.T, s *store.Store, user media.ID, libs []media.ID, series media.ID) []media.ID {
 	t.Helper()
 	const pos = `%[1]s."ParentIndexNumber" * 100000 + %[1]s."IndexNumber"`

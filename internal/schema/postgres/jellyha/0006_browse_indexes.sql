@@ -23,3 +23,8 @@ CREATE INDEX "jellyha_BaseItems_TopParentId_DateCreated" ON "BaseItems" ("TopPar
 -- user's played episodes in that order and stops once its page is full
 -- (Jellyfin's UserData indexes all lead with ItemId).
 CREATE INDEX "jellyha_UserData_UserId_LastPlayedDate" ON "UserData" ("UserId", "LastPlayedDate" NULLS FIRST, "ItemId", "CustomDataKey") INCLUDE ("Played", "PlaybackPositionTicks");
+-- A series' episodes with their numbers, from the index alone: next up
+-- finds each series' last played and next episode with them (Jellyfin's
+-- schema reaches a series' episodes only through AncestorIds and a lookup
+-- per episode).
+CREATE INDEX "jellyha_BaseItems_SeriesId_Episodes" ON "BaseItems" ("SeriesId", "Type", "IsVirtualItem") INCLUDE ("ParentIndexNumber", "IndexNumber", "Id", "TopParentId");

@@ -22,6 +22,12 @@ CREATE INDEX "jellyha_BaseItems_TopParentId_DateCreated"
 -- (Jellyfin's UserData indexes all lead with ItemId).
 CREATE INDEX "jellyha_UserData_UserId_LastPlayedDate"
     ON "UserData" ("UserId", "LastPlayedDate", "ItemId", "CustomDataKey", "Played", "PlaybackPositionTicks");
+-- A series' episodes with their numbers, from the index alone: next up
+-- finds each series' last played and next episode with them (Jellyfin's
+-- schema reaches a series' episodes only through AncestorIds and a lookup
+-- per episode).
+CREATE INDEX "jellyha_BaseItems_SeriesId_Episodes"
+    ON "BaseItems" ("SeriesId", "Type", "IsVirtualItem", "ParentIndexNumber", "IndexNumber", "Id", "TopParentId");
 -- Statistics for the new indexes at once (a few hundred milliseconds on a
 -- 100,000-item library): without them SQLite may keep sorting by the older
 -- indexes until the next PRAGMA optimize.
@@ -29,3 +35,4 @@ ANALYZE "jellyha_BaseItems_TopParentId_Type_SortName";
 ANALYZE "jellyha_BaseItems_SortName";
 ANALYZE "jellyha_BaseItems_TopParentId_DateCreated";
 ANALYZE "jellyha_UserData_UserId_LastPlayedDate";
+ANALYZE "jellyha_BaseItems_SeriesId_Episodes";
