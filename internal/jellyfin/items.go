@@ -525,6 +525,7 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	q.Types = itemTypes(queryList(r, "IncludeItemTypes"), true)
 	q.Sort = []store.ItemSort{{By: "DateCreated", Descending: true}}
 	q.Limit = limit
+	q.SkipTotal = true // a bare array: counting every new item would be wasted
 	if group {
 		q.Limit = min(limit*latestScan, 2000)
 	}

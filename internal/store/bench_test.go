@@ -126,3 +126,17 @@ func BenchmarkBrowseNextUp(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBrowseLatest is /Items/Latest of the movies library: the 160
+// newest unplayed items (16 groups' worth), newest first.
+func BenchmarkBrowseLatest(b *testing.B) {
+	e := openBench(b)
+	ctx := context.Background()
+	no := false
+	for b.Loop() {
+		if _, err := e.s.QueryItems(ctx, &store.ItemQuery{Libraries: e.libs, UserID: e.user, ParentID: e.movies, Recursive: true,
+			IsFolder: &no, NotPlayed: true, Sort: []store.ItemSort{{By: "DateCreated", Descending: true}}, Limit: 160, SkipTotal: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
