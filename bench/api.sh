@@ -9,7 +9,8 @@
 # PostgreSQL database with "jellyha migrate"), starts "jellyha serve" on each
 # in turn, logs in as the generated administrator (admin / jellyfin), fires
 # the requests one after another, and prints p50/p90/p99 per endpoint and
-# the server's resident memory (VmRSS, and its peak VmHWM) from /proc.
+# the server's resident memory (VmRSS, its peak VmHWM, and RssAnon/RssFile:
+# the process's own memory and the mapped database file) from /proc.
 #
 # Environment:
 #   BENCH_DIR    working directory (default /tmp/jellyha-bench-api)
@@ -17,6 +18,7 @@
 #                (default postgres://postgres@127.0.0.1:5432)
 #   BENCH_LARGE  an existing "gendb --size large --seed 1" file to copy
 #                (never modified); without it the library is generated
+#   BENCH_PGDB   the PostgreSQL database to (re)create (default jhbench_api)
 #   BENCH_REUSE  1: keep the PostgreSQL database of a previous run
 # Results are printed; docs/BENCHMARKS.md records them.
 set -euo pipefail
@@ -24,7 +26,7 @@ cd "$(dirname "$0")/.."
 N=${1:-200}
 DIR=${BENCH_DIR:-/tmp/jellyha-bench-api}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
-PGDB=jhbench_api
+PGDB=${BENCH_PGDB:-jhbench_api}
 mkdir -p "$DIR"
 go build -o "$DIR/jellyha" ./cmd/jellyha
 go build -o "$DIR/apiload" ./bench/apiload
@@ -76,7 +78,9 @@ bench() { # name, then environment assignments for serve
 	echo "== $name ($(date -u +%Y-%m-%d), $N requests per endpoint)"
 	grep VmRSS "/proc/$pid/status" | sed 's/^/after start: /'
 	"$DIR/apiload" -url "http://127.0.0.1:$port" -user admin -password jellyfin -n "$N"
-	grep -E 'VmRSS|VmHWM' "/proc/$pid/status" | sed 's/^/after the run: /'
+	# RssFile is the mapped database (SQLite reads through mmap): the OS
+	# page cache, shared and reclaimable; RssAnon is the process's own.
+	grep -E 'VmRSS|VmHWM|RssAnon|RssFile' "/proc/$pid/status" | sed 's/^/after the run: /'
 	kill "$pid"
 	wait "$pid" || true
 	SERVE_PID=

@@ -50,7 +50,7 @@ func TestDBCommandsSQLite(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "pending:    create the Jellyfin 10.11.11 schema") || !strings.Contains(out, "Data Source="+dir+"/data/jellyfin.db") {
 		t.Fatalf("status on a new database: %d\n%s", code, out)
 	}
-	if out, errOut, code := run(t, env, "db", "migrate"); code != 0 || !strings.Contains(out, "schema:     Jellyfin 10.11.11, jellyha 6") {
+	if out, errOut, code := run(t, env, "db", "migrate"); code != 0 || !strings.Contains(out, "schema:     Jellyfin 10.11.11, jellyha 7") {
 		t.Fatalf("migrate: %d\n%s%s", code, out, errOut)
 	}
 	if out, _, code := run(t, env, "db", "migrate"); code != 0 || !strings.Contains(out, "already up to date") {

@@ -71,6 +71,13 @@ func NewPostgres(connString string, log *slog.Logger) (*PostgreSQL, error) {
 	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(DefaultStatementTimeout.Milliseconds(), 10)
 	}
+	// jellyha's statements are short lookups whose estimated cost can still
+	// pass jit_above_cost (the page query's per-item subqueries count
+	// though they rarely run): compiling them took 30-50 ms for a page
+	// read in 2 ms. A connection string may still turn it on.
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = "off"
+	}
 	// Dates are written as timestamptz; a fixed session zone keeps any
 	// text rendering of them UTC whatever the server's default.
 	cfg.RuntimeParams["timezone"] = "UTC"

@@ -135,7 +135,7 @@ func (p *SQLite) Open(ctx context.Context) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("database: open %s: %w", abs, err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(abs, append(common, "_pragma=query_only(1)")...))
+	r, err := sql.Open("sqlite", sqliteDSN(abs, append(common, "_pragma=query_only(1)", "_pragma=mmap_size(1073741824)")...))
 	if err != nil {
 		w.Close()
 		return nil, err

@@ -139,6 +139,7 @@ func TestBrowse(t *testing.T) {
 			{"Latest", testLatest},
 			{"Resume", testResume},
 			{"NextUp", testNextUp},
+			{"SearchHints", testSearchHints},
 			{"UserData", testUserData},
 			{"DisplayPreferences", testDisplayPreferences},
 			{"Images", testImages},
@@ -706,4 +707,64 @@ func TestBrowseSameOrder(t *testing.T) {
 			t.Errorf("%s: the engines disagree (%d and %d items)", p, len(a), len(b))
 		}
 	}
+}
+
+// searchHintsIn is /Search/Hints' answer as the test reads it.
+type searchHintsIn struct {
+	SearchHints []struct {
+		ItemID    string `json:"ItemId"`
+		ID        string `json:"Id"`
+		Name      string
+		Type      string
+		MediaType string
+		Artists   []string
+	}
+	TotalRecordCount int
+}
+
+func testSearchHints(t *testing.T, e *browseEnv) {
+	movies := e.list(e.admin, "/Items?ParentId="+e.movies.String()+"&SortBy=SortName")
+	first := movies.Items[0]
+	word := strings.ToUpper(first.Name[1 : len(first.Name)-1])
+	// The same items, in the same order, as /Items' SearchTerm by sort name.
+	want := e.list(e.admin, "/Items?Recursive=true&SortBy=SortName&SearchTerm="+urlEscape(word))
+	var got searchHintsIn
+	e.expect(req{"GET", "/Search/Hints?searchTerm=" + urlEscape(word), nil, as(e.admin)}, 200, &got)
+	var gotIDs []string
+	for _, h := range got.SearchHints {
+		gotIDs = append(gotIDs, h.ID)
+		if h.ItemID != h.ID || !hex32.MatchString(h.ID) || h.Type == "" || h.MediaType == "" || h.Artists == nil {
+			t.Errorf("hint %+v", h)
+		}
+		if !strings.Contains(strings.ToLower(h.Name), strings.ToLower(word)) {
+			t.Errorf("search %q found %q", word, h.Name)
+		}
+	}
+	if !slices.Equal(gotIDs, ids(want.Items)) || got.TotalRecordCount != want.TotalRecordCount || !slices.Contains(gotIDs, first.ID) {
+		t.Errorf("hints %v (total %d), want %v (total %d)", gotIDs, got.TotalRecordCount, ids(want.Items), want.TotalRecordCount)
+	}
+	// Paging and types.
+	var one searchHintsIn
+	e.expect(req{"GET", "/Search/Hints?searchTerm=" + urlEscape(word) + "&limit=1&includeItemTypes=Movie", nil, as(e.admin)}, 200, &one)
+	if len(one.SearchHints) != 1 || one.SearchHints[0].Type != "Movie" {
+		t.Errorf("limit 1, movies: %+v", one)
+	}
+	// Only what the user's libraries hold: bob does not see the music.
+	tracks := e.list(e.admin, "/Items?ParentId="+e.music.String()+"&Recursive=true&IncludeItemTypes=Audio&Limit=1")
+	var bobs searchHintsIn
+	e.expect(req{"GET", "/Search/Hints?searchTerm=" + urlEscape(tracks.Items[0].Name), nil, as(e.bob)}, 200, &bobs)
+	for _, h := range bobs.SearchHints {
+		if h.Type == "Audio" || h.Type == "MusicAlbum" {
+			t.Errorf("bob finds %s %q", h.Type, h.Name)
+		}
+	}
+	// No term is a bad request; no media asked for finds nothing; no
+	// caller is refused.
+	e.expect(req{"GET", "/Search/Hints", nil, as(e.admin)}, 400, nil)
+	var none searchHintsIn
+	e.expect(req{"GET", "/Search/Hints?searchTerm=" + urlEscape(word) + "&includeMedia=false", nil, as(e.admin)}, 200, &none)
+	if len(none.SearchHints) != 0 || none.SearchHints == nil {
+		t.Errorf("includeMedia=false: %+v", none)
+	}
+	e.expect(req{"GET", "/Search/Hints?searchTerm=" + urlEscape(word), nil, nil}, 401, nil)
 }

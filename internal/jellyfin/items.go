@@ -144,7 +144,7 @@ func itemTypes(kinds []string, include bool) []string {
 	return out
 }
 
-// paging reads StartIndex and Limit into q.
+// paging reads StartIndex, Limit and EnableTotalRecordCount into q.
 func paging(r *http.Request, q *store.ItemQuery) error {
 	start, _, err := queryInt(r, "StartIndex")
 	if err != nil {
@@ -155,6 +155,9 @@ func paging(r *http.Request, q *store.ItemQuery) error {
 		return err
 	}
 	q.StartIndex, q.Limit = start, limit
+	if b := queryBool(r, "EnableTotalRecordCount"); b != nil && !*b {
+		q.SkipTotal = true
+	}
 	return nil
 }
 
@@ -448,7 +451,7 @@ func (rt *Router) getNextUp(w http.ResponseWriter, r *http.Request, p *principal
 	if err := paging(r, q); err != nil {
 		return err
 	}
-	ids, total, err := rt.store.NextUp(ctx, v.user.ID, v.libs, series, q.StartIndex, q.Limit)
+	ids, total, err := rt.store.NextUp(ctx, v.user.ID, v.libs, series, q.StartIndex, q.Limit, q.SkipTotal)
 	if err != nil {
 		return err
 	}
@@ -527,6 +530,7 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	q.Types = itemTypes(queryList(r, "IncludeItemTypes"), true)
 	q.Sort = []store.ItemSort{{By: "DateCreated", Descending: true}}
 	q.Limit = limit
+	q.SkipTotal = true // a bare array: counting every new item would be wasted
 	if group {
 		q.Limit = min(limit*latestScan, 2000)
 	}

@@ -94,6 +94,7 @@ func (rt *Router) table() []route {
 		{"GET", "/Users/{userId}/Items/{itemId}", rt.getItem, accessSelf},
 		{"GET", "/Shows/{seriesId}/Seasons", rt.getSeasons, accessUser},
 		{"GET", "/Shows/{seriesId}/Episodes", rt.getEpisodes, accessUser},
+		{"GET", "/Search/Hints", rt.getSearchHints, accessUser},
 
 		// §3.7 images: anonymous, as in Jellyfin.
 		{"GET", "/Items/{itemId}/Images/{imageType}", rt.getImage, accessPublic},

@@ -67,6 +67,19 @@ type Result struct {
 	Probed    int // ffprobe runs
 	Failed    int // files ffprobe could not read, and other skipped input
 	Duration  time.Duration
+	// Optimized is true when the scan changed enough items that the
+	// planner's statistics were refreshed afterwards.
+	Optimized bool
+}
+
+// optimizeAfter reports whether a scan that added, changed, moved or
+// deleted changed of items (out of items found) should refresh the
+// planner's statistics: a thousand items or a tenth of the libraries, so
+// that a first scan or a large import gets plans for its real size (the
+// browse queries pick their indexes by it) while everyday rescans do not
+// pay for an ANALYZE.
+func optimizeAfter(changed, items int) bool {
+	return changed > 0 && (changed >= 1000 || changed*10 >= items)
 }
 
 // Scanner scans libraries into the store.
@@ -137,6 +150,7 @@ func (s *Scanner) Scan(ctx context.Context, names []string, progress func(Progre
 	if err := s.st.TakeScanLease(ctx, s.o.Holder); err != nil {
 		return nil, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var pct atomic.Value
@@ -196,6 +210,15 @@ func (s *Scanner) Scan(ctx context.Context, names []string, progress func(Progre
 	defer endCancel()
 	if eerr := s.st.EndScan(endCtx, s.o.Holder, result, msg); eerr != nil && err == nil {
 		err = eerr
+	}
+	if err == nil && optimizeAfter(res.Added+res.Updated+res.Moved+res.Deleted, res.Items) {
+		// Sampled on SQLite (milliseconds per table, on the single writer
+		// connection); a failure only costs plan quality, so it is logged.
+		if oerr := s.st.DB().Optimize(parent, true); oerr != nil {
+			s.log.Warn("scan: refreshing planner statistics", "err", oerr)
+		} else {
+			res.Optimized = true
+		}
 	}
 	if err == nil {
 		report(Progress{Phase: "done", Percent: 100})

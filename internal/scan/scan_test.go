@@ -15,6 +15,7 @@ import (
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/scan"
+	"github.com/jellyha/jellyha/internal/schema"
 	"github.com/jellyha/jellyha/internal/store"
 	"github.com/jellyha/jellyha/internal/testdb"
 )
@@ -239,6 +240,14 @@ func TestScan(t *testing.T) {
 			if res.Added != 15 || res.Failed == 0 {
 				t.Errorf("first scan: %+v", res)
 			}
+			// A scan that changed most items refreshes the planner's
+			// statistics (the browse queries choose indexes by them).
+			if !res.Optimized {
+				t.Errorf("first scan did not refresh statistics: %+v", res)
+			}
+			if f.st.DB().Engine == schema.SQLite && f.count(`SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'BaseItems' AND idx = 'IX_BaseItems_ParentId'`) != 1 {
+				t.Error("no SQLite statistics for BaseItems after the first scan")
+			}
 			// Bad input is logged with its path, and the rest is scanned.
 			for _, want := range []string{"Broken (2000).mkv", "Beta (1999)/movie.nfo", "Dangling (2003)", "file-not-folder", "Some Bonus.mkv"} {
 				if !strings.Contains(f.log.String(), want) {
@@ -319,7 +328,7 @@ func TestScan(t *testing.T) {
 			}
 
 			// Unchanged: nothing probed, nothing written.
-			if res := f.scan(0); res.Unchanged != res.Items || res.Added+res.Updated+res.Moved+res.Deleted != 0 {
+			if res := f.scan(0); res.Unchanged != res.Items || res.Added+res.Updated+res.Moved+res.Deleted != 0 || res.Optimized {
 				t.Errorf("rescan of an unchanged library: %+v", res)
 			}
 

@@ -72,7 +72,11 @@ func jellyfinTables(s *schema.Schema) map[string]*schema.Table {
 	out := map[string]*schema.Table{}
 	for n, tb := range s.Tables {
 		if !strings.HasPrefix(n, "jellyha_") {
-			out[n] = tb
+			// jellyha's own indexes on Jellyfin's tables (browse
+			// indexes) are named jellyha_* and are not Jellyfin's.
+			t := *tb
+			t.Indexes = slices.DeleteFunc(slices.Clone(tb.Indexes), func(ix schema.Index) bool { return strings.HasPrefix(ix.Name, "jellyha_") })
+			out[n] = &t
 		}
 	}
 	return out

@@ -17,12 +17,22 @@ type Secondary struct {
 }
 
 // PostgresSecondaries lists the non-unique indexes and the foreign keys of
-// Jellyfin's PostgreSQL schema, from the DDL this package creates it with.
-// Unique indexes and primary keys stay: they are constraints.
+// Jellyfin's PostgreSQL schema, from the DDL this package creates it with,
+// and jellyha's own indexes on Jellyfin's tables (its migrations' one-line
+// CREATE INDEX "jellyha_..." ON "<Jellyfin table>"). Unique indexes and
+// primary keys stay: they are constraints.
 func PostgresSecondaries() []Secondary {
+	ddl := JellyfinDDL(PostgreSQL)
+	for _, m := range jellyhaMigrations(PostgreSQL) {
+		for line := range strings.SplitSeq(m.sql, "\n") {
+			if strings.HasPrefix(line, `CREATE INDEX "jellyha_`) && strings.Contains(line, ` ON "`) {
+				ddl += "\n" + line
+			}
+		}
+	}
 	var out []Secondary
 	table := ""
-	for line := range strings.SplitSeq(JellyfinDDL(PostgreSQL), "\n") {
+	for line := range strings.SplitSeq(ddl, "\n") {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case strings.HasPrefix(trimmed, "CREATE TABLE "):

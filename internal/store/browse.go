@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/jellyha/jellyha/internal/database"
@@ -53,18 +55,132 @@ func (s *Store) ItemImages(ctx context.Context, id media.ID) ([]media.ItemImage,
 // NextUp returns, for each series of the given libraries in which user
 // has played an episode, the episode that follows the last one played (by
 // season and episode number, specials left out), the series whose episodes
-// were played most recently first; and how many there are in all.
-func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, series media.ID, start, limit int) ([]media.ID, int, error) {
+// were played most recently first (ties by series id); and how many there
+// are in all, or, with skipTotal, how many it returns.
+//
+// It starts from the user's play state, newest first, through
+// jellyha_UserData_UserId_LastPlayedDate: the first played episode seen of
+// a series carries the series' last played date, so series come in their
+// final order and, without a total to count, the reading stops as soon as
+// the page is full. The episodes of the series found are then read a batch
+// at a time (jellyha_BaseItems_SeriesId_Episodes, from the index alone) to
+// find each one's last played and next episode.
+func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, series media.ID, start, limit int, skipTotal bool) ([]media.ID, int, error) {
 	if len(libs) == 0 {
 		return nil, 0, nil
 	}
-	if limit <= 0 {
-		limit = math.MaxInt32
+	start = max(start, 0)
+	want := math.MaxInt
+	if limit > 0 && skipTotal {
+		want = start + limit
 	}
-	const pos = `%[1]s."ParentIndexNumber" * 100000 + %[1]s."IndexNumber"`
-	ep := func(a string) string {
-		return fmt.Sprintf(`%[1]s."Type" = ? AND %[1]s."IsVirtualItem" = ? AND %[1]s."ParentIndexNumber" > 0 AND %[1]s."IndexNumber" IS NOT NULL`, a)
+	var found []media.ID // the next episode of each series, in order
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		found = nil
+		seen := map[media.ID]bool{}
+		var group []media.ID   // series first seen at the current date
+		var pending []media.ID // series in order, next episode not yet looked up
+		groupDate, started := "", false
+		closeGroup := func() {
+			// Series tied on their last played date go by id, as the
+			// ORDER BY of the set form would put them.
+			slices.SortFunc(group, func(a, b media.ID) int { return bytes.Compare(a[:], b[:]) })
+			pending = append(pending, group...)
+			group = group[:0]
+		}
+		resolve := func() error {
+			next, err := s.nextEpisodes(ctx, user, libs, pending)
+			if err != nil {
+				return err
+			}
+			for _, sid := range pending {
+				if id, ok := next[sid]; ok {
+					found = append(found, id)
+				}
+			}
+			pending = pending[:0]
+			return nil
+		}
+		// Pages of the user's played episodes, newest first; a page
+		// boundary never splits a run of equal dates from its series,
+		// since a group is only closed when the date changes.
+		const firstPage = 64
+		offset := 0
+		for pageSize := firstPage; ; pageSize *= 4 {
+			rows, err := s.playedEpisodes(ctx, user, libs, series, pageSize, offset)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if seen[r.series] {
+					continue
+				}
+				if !started || r.played != groupDate {
+					// The date changed: the series gathered so far are
+					// complete and in order. Look up their next episodes
+					// once there are enough of them to fill the page
+					// (some series are watched to the end), a batch at a
+					// time; stop when the page is full.
+					closeGroup()
+					if len(pending) >= min(want-len(found), attachChunkSize)+8 {
+						if err := resolve(); err != nil {
+							return err
+						}
+						if len(found) >= want {
+							return nil
+						}
+					}
+					groupDate, started = r.played, true
+				}
+				seen[r.series] = true
+				group = append(group, r.series)
+			}
+			offset += len(rows)
+			if len(rows) < pageSize {
+				break
+			}
+		}
+		closeGroup()
+		return resolve()
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: next up: %w", err)
 	}
+	total := len(found)
+	if start >= len(found) {
+		found = nil
+	} else {
+		found = found[start:]
+	}
+	if limit > 0 && len(found) > limit {
+		found = found[:limit]
+	}
+	if skipTotal {
+		total = len(found)
+	}
+	return found, total, nil
+}
+
+// noDate stands for a NULL LastPlayedDate, which no rendered date equals.
+const noDate = "\x00"
+
+// playedRow is one of a user's played episodes: its series and when.
+type playedRow struct {
+	series media.ID
+	// played is the LastPlayedDate as the database renders it, or
+	// noDate; only compared for equality.
+	played string
+}
+
+// nextUpEpisode is the condition on an episode NextUp counts: a real
+// episode with a season and an episode number, specials (season 0) left out.
+func nextUpEpisode(a string) string {
+	return fmt.Sprintf(`%[1]s."Type" = ? AND %[1]s."IsVirtualItem" = ? AND %[1]s."ParentIndexNumber" > 0 AND %[1]s."IndexNumber" IS NOT NULL`, a)
+}
+
+// playedEpisodes reads one page of the user's played episodes in the
+// libraries (of one series, when given), newest play first.
+func (s *Store) playedEpisodes(ctx context.Context, user media.ID, libs []media.ID, series media.ID, limit, offset int) ([]playedRow, error) {
 	args := []any{database.GUID(user), true, media.ItemTypeEpisode, false}
 	args = append(args, guids(libs)...)
 	filter := ""
@@ -72,46 +188,113 @@ func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, seri
 		filter = ` AND e."SeriesId" = ?`
 		args = append(args, database.GUID(series))
 	}
-	args = append(args, media.ItemTypeEpisode, false, media.ItemTypeEpisode, false, limit, max(start, 0))
-	// BaseItems has no index on SeriesId; a series' episodes are found
-	// through AncestorIds, which is indexed by parent.
-	query := `WITH w AS (
-  SELECT e."SeriesId" AS sid, MAX(` + fmt.Sprintf(pos, "e") + `) AS pos, MAX(u."LastPlayedDate") AS lp
-  FROM "BaseItems" e JOIN "UserData" u ON u."ItemId" = e."Id" AND u."UserId" = ? AND u."Played" = ?
-  WHERE ` + ep("e") + ` AND e."SeriesId" IS NOT NULL AND e."TopParentId" IN (` + placeholders(len(libs)) + `)` + filter + `
-  GROUP BY e."SeriesId"
-), n AS (
-  SELECT w.sid, w.lp, (SELECT MIN(` + fmt.Sprintf(pos, "x") + `) FROM "BaseItems" x
-    WHERE x."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = w.sid) AND ` + ep("x") + ` AND ` + fmt.Sprintf(pos, "x") + ` > w.pos) AS npos
-  FROM w
-)
-SELECT (SELECT y."Id" FROM "BaseItems" y WHERE y."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = n.sid) AND ` + ep("y") + ` AND ` + fmt.Sprintf(pos, "y") + ` = n.npos
-  ORDER BY y."Id" LIMIT 1), COUNT(*) OVER ()
-FROM n WHERE n.npos IS NOT NULL
-ORDER BY CASE WHEN n.lp IS NULL THEN 0 ELSE 1 END DESC, n.lp DESC, n.sid
+	args = append(args, limit, offset)
+	// The date is read as text on both engines so that equal dates compare
+	// equal in Go whatever their precision. On SQLite the CROSS JOIN keeps
+	// UserData (read in index order, no sort) as the outer loop;
+	// PostgreSQL plans it as any inner join.
+	query := `SELECT e."SeriesId", CAST(u."LastPlayedDate" AS TEXT)
+FROM "UserData" u CROSS JOIN "BaseItems" e
+WHERE u."UserId" = ? AND u."Played" = ? AND e."Id" = u."ItemId" AND ` + nextUpEpisode("e") + `
+  AND e."SeriesId" IS NOT NULL AND e."TopParentId" IN (` + placeholders(len(libs)) + `)` + filter + `
+ORDER BY u."LastPlayedDate" DESC NULLS LAST, u."ItemId" DESC, u."CustomDataKey" DESC
 LIMIT ? OFFSET ?`
-	var ids []media.ID
-	total := 0
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		ids, total = nil, 0
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
-		if err != nil {
-			return err
+	var out []playedRow
+	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r playedRow
+		var played sql.NullString
+		if err := rows.Scan(database.ScanGUID{ID: &r.series}, &played); err != nil {
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id media.ID
-			if err := rows.Scan(database.ScanGUID{ID: &id}, &total); err != nil {
+		r.played = noDate
+		if played.Valid {
+			r.played = played.String
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// nextEpisodes returns, for each of the given series that has one, the
+// episode after the last one user played: among the episodes whose SeriesId
+// is the series, the least season and episode position beyond the greatest
+// played one (played episodes counted only where they are in the
+// libraries), the least id among equals.
+func (s *Store) nextEpisodes(ctx context.Context, user media.ID, libs, series []media.ID) (map[media.ID]media.ID, error) {
+	out := map[media.ID]media.ID{}
+	if len(series) == 0 {
+		return out, nil
+	}
+	type episode struct {
+		id       media.ID
+		pos      int64
+		countsAs bool // a played episode in the libraries
+	}
+	eps := map[media.ID][]episode{}
+	inLib := map[media.ID]bool{}
+	for _, l := range libs {
+		inLib[l] = true
+	}
+	for chunk := range slices.Chunk(series, attachChunkSize) {
+		err := func() error {
+			args := []any{database.GUID(user), true}
+			args = append(args, guids(chunk)...)
+			args = append(args, media.ItemTypeEpisode, false)
+			rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT e."SeriesId", e."Id", e."TopParentId",
+  e."ParentIndexNumber", e."IndexNumber",
+  EXISTS (SELECT 1 FROM "UserData" p WHERE p."ItemId" = e."Id" AND p."UserId" = ? AND p."Played" = ?)
+FROM "BaseItems" e
+WHERE e."SeriesId" IN (`+placeholders(len(chunk))+`) AND `+nextUpEpisode("e")), args...)
+			if err != nil {
 				return err
 			}
-			ids = append(ids, id)
+			defer rows.Close()
+			for rows.Next() {
+				var sid, id, top media.ID
+				var season, index int64
+				var played bool
+				if err := rows.Scan(database.ScanGUID{ID: &sid}, database.ScanGUID{ID: &id},
+					database.ScanGUID{ID: &top}, &season, &index, &played); err != nil {
+					return err
+				}
+				eps[sid] = append(eps[sid], episode{id: id, pos: season*100000 + index, countsAs: played && inLib[top]})
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, err
 		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: next up: %w", err)
 	}
-	return ids, total, nil
+	for sid, list := range eps {
+		last, watched := int64(math.MinInt64), false
+		for _, e := range list {
+			if e.countsAs && e.pos > last {
+				last, watched = e.pos, true
+			}
+		}
+		if !watched {
+			continue
+		}
+		var next *episode
+		for i := range list {
+			e := &list[i]
+			if e.pos <= last {
+				continue
+			}
+			if next == nil || e.pos < next.pos || e.pos == next.pos && bytes.Compare(e.id[:], next.id[:]) < 0 {
+				next = e
+			}
+		}
+		if next != nil {
+			out[sid] = next.id
+		}
+	}
+	return out, nil
 }
 
 // Credit is a person credited on an item.

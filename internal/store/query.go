@@ -11,6 +11,7 @@ import (
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/schema"
 )
 
 // This file is the browse query: /Items and everything built on it (views'
@@ -73,6 +74,10 @@ type ItemQuery struct {
 	Sort       []ItemSort
 	StartIndex int
 	Limit      int // 0: no limit
+	// SkipTotal leaves the unpaged count out (a client's
+	// EnableTotalRecordCount=false): Total is then the number of items
+	// returned, as Jellyfin answers.
+	SkipTotal bool
 }
 
 // ItemRow is an item as browsing returns it: the item with what the page
@@ -173,21 +178,69 @@ func userDataItems(what string) string {
 	return `b."Id" IN (SELECT u."ItemId" FROM "UserData" u WHERE u."UserId" = ? AND ` + what + `)`
 }
 
-// where builds the conditions of q on the item b.
-func (s *Store) where(q *ItemQuery) *cond {
+// topParent is the item's TopParentId as a condition on n libraries names
+// it. No index that leads with TopParentId can deliver a page in order for
+// several libraries at once, yet SQLite still picks one and then reads and
+// sorts every item of them (77,839 for the web client's all-libraries grid
+// by name); the unary + (SQLite's way of keeping a term off the indexes)
+// leaves it jellyha_BaseItems_SortName, read in order, or the type indexes
+// when the types asked for are rare. PostgreSQL plans it well as it is.
+func (s *Store) topParent(n int) string {
+	if n > 1 && s.db.Engine == schema.SQLite {
+		return `+b."TopParentId"`
+	}
+	return `b."TopParentId"`
+}
+
+// mayMatchLibraries reports whether q could return a library (a
+// CollectionFolder) itself, rather than only items in libraries.
+func mayMatchLibraries(q *ItemQuery) bool {
+	switch {
+	case len(q.Types) > 0 && !slices.Contains(q.Types, media.ItemTypeCollectionFolder),
+		slices.Contains(q.ExcludeTypes, media.ItemTypeCollectionFolder),
+		q.IsFolder != nil && !*q.IsFolder,
+		// A library is in no series, and is never in progress: Jellyfin's
+		// resume list is scoped by TopParentId alone.
+		!q.SeriesID.IsZero(), !q.SeasonID.IsZero(), q.IsResumable:
+		return false
+	}
+	return true
+}
+
+// where builds the conditions of q on the item b. With perItem, the play
+// state conditions are written per item (EXISTS) rather than as sets: the
+// form for a query that already starts from the user's UserData rows.
+func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	c := &cond{}
+	userDataItems := userDataItems
+	if perItem {
+		userDataItems = userDataExists
+	}
 	user := database.GUID(q.UserID)
 	c.add(`b."Type" <> ?`, media.ItemTypePlaceholder)
 	if !q.IncludeVirtual {
 		c.add(`b."IsVirtualItem" = ?`, false)
 	}
-	if len(q.Libraries) == 0 {
+	// A recursive query under one of the caller's libraries is scoped by
+	// TopParentId alone, as Jellyfin scopes it (SetTopParentOrAncestorIds):
+	// the same items as the library's AncestorIds, but found through the
+	// (TopParentId, ...) indexes instead of a semi-join per item.
+	underLibrary := q.Recursive && !q.ParentID.IsZero() && slices.Contains(q.Libraries, q.ParentID)
+	switch {
+	case len(q.Libraries) == 0:
 		c.add(`1 = 0`)
-	} else {
+	case underLibrary:
+		c.add(`b."TopParentId" = ?`, database.GUID(q.ParentID))
+	case !mayMatchLibraries(q):
+		// Without the "or the library itself" arm, which no index serves
+		// (SQLite then reads every item of the libraries).
 		libs := guids(q.Libraries)
-		c.add(`(b."TopParentId" IN (`+placeholders(len(libs))+`) OR b."Id" IN (`+placeholders(len(libs))+`))`, append(libs, libs...)...)
+		c.add(s.topParent(len(libs))+` IN (`+placeholders(len(libs))+`)`, libs...)
+	default:
+		libs := guids(q.Libraries)
+		c.add(`(`+s.topParent(len(libs))+` IN (`+placeholders(len(libs))+`) OR b."Id" IN (`+placeholders(len(libs))+`))`, append(libs, libs...)...)
 	}
-	if !q.ParentID.IsZero() {
+	if !q.ParentID.IsZero() && !underLibrary {
 		if q.Recursive {
 			c.add(`b."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = ?)`, database.GUID(q.ParentID))
 		} else {
@@ -298,12 +351,32 @@ func (s *Store) pageExtraArgs(user media.ID) []any {
 // QueryItems returns one page of the items q selects, with the caller's
 // play state, images and provider ids.
 func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error) {
-	c := s.where(q)
+	c := s.where(q, false)
 	user := database.GUID(q.UserID)
+
+	// Items in progress by date played (resume) are read from the user's
+	// UserData rows, newest first (jellyha_UserData_UserId_LastPlayedDate),
+	// one row per item: the row with the item's latest date, which is the
+	// date the DatePlayed key sorts by. The scan stops once the page is
+	// full, instead of testing every item in progress and sorting them.
+	byPlayed := q.IsResumable && !q.UserID.IsZero() && len(q.Sort) > 0 && strings.EqualFold(q.Sort[0].By, "DatePlayed")
+	from, pageWhere := `"BaseItems" b`, c
+	if byPlayed {
+		from = `"UserData" du CROSS JOIN "BaseItems" b`
+		pw := s.where(q, true)
+		pageWhere = &cond{
+			parts: append([]string{`du."UserId" = ?`, `b."Id" = du."ItemId"`, `NOT EXISTS (SELECT 1 FROM "UserData" d2
+  WHERE d2."ItemId" = du."ItemId" AND d2."UserId" = du."UserId" AND (d2."LastPlayedDate" > du."LastPlayedDate"
+    OR (d2."LastPlayedDate" IS NOT NULL AND du."LastPlayedDate" IS NULL)
+    OR ((d2."LastPlayedDate" = du."LastPlayedDate" OR (d2."LastPlayedDate" IS NULL AND du."LastPlayedDate" IS NULL))
+      AND d2."CustomDataKey" < du."CustomDataKey")))`}, pw.parts...),
+			args: append([]any{user}, pw.args...),
+		}
+	}
 
 	// The inner query picks the page: ids, the sort keys as columns (so
 	// that the outer query orders by them without evaluating them again,
-	// which matters for Random), and the unpaged total.
+	// which matters for Random).
 	var cols, order, outerOrder []string
 	var keyArgs []any
 	for i, k := range q.Sort {
@@ -322,13 +395,23 @@ func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error)
 		if !ok {
 			continue
 		}
-		n := strings.Count(expr, "?")
-		cols = append(cols, fmt.Sprintf("CASE WHEN %s IS NULL THEN 0 ELSE 1 END AS n%d", expr, i), fmt.Sprintf("%s AS k%d", expr, i))
-		for range 2 * n {
+		if byPlayed && i == 0 {
+			expr = `du."LastPlayedDate"` // the item's latest, as above
+		}
+		for range strings.Count(expr, "?") {
 			keyArgs = append(keyArgs, user)
 		}
-		order = append(order, fmt.Sprintf("n%d%s", i, dir), fmt.Sprintf("k%d%s", i, dir))
-		outerOrder = append(outerOrder, fmt.Sprintf("p.n%d%s", i, dir), fmt.Sprintf("p.k%d%s", i, dir))
+		// NULLs first ascending and last descending: SQLite's own order,
+		// spelled out for PostgreSQL. Written on the expression itself
+		// (not as a separate "is null" key) so that an index on the
+		// column can deliver the order and the LIMIT stop the scan early.
+		nulls := " NULLS FIRST"
+		if k.Descending {
+			nulls = " NULLS LAST"
+		}
+		cols = append(cols, fmt.Sprintf("%s AS k%d", expr, i))
+		order = append(order, fmt.Sprintf("k%d%s%s", i, dir, nulls))
+		outerOrder = append(outerOrder, fmt.Sprintf("p.k%d%s%s", i, dir, nulls))
 	}
 	order = append(order, "pid")
 	outerOrder = append(outerOrder, "p.pid")
@@ -336,31 +419,33 @@ func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error)
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	selectCols := append([]string{`b."Id" AS pid`, `COUNT(*) OVER () AS total`}, cols...)
-	query := `WITH p AS (SELECT ` + strings.Join(selectCols, ", ") + ` FROM "BaseItems" b WHERE ` + strings.Join(c.parts, " AND ") +
+	// The unpaged total is counted apart (below, and only when the page
+	// does not tell it): a COUNT(*) OVER () here would make both engines
+	// read and sort every matching row for every page.
+	selectCols := append([]string{`b."Id" AS pid`}, cols...)
+	query := `WITH p AS (SELECT ` + strings.Join(selectCols, ", ") + ` FROM ` + from + ` WHERE ` + strings.Join(pageWhere.parts, " AND ") +
 		` ORDER BY ` + strings.Join(order, ", ") + ` LIMIT ? OFFSET ?)
-SELECT ` + qualified + `, p.total, ` + pageExtra + `
+SELECT ` + qualified + `, ` + pageExtra + `
 FROM p JOIN "BaseItems" b ON b."Id" = p.pid
 LEFT JOIN "UserData" ud ON ud."ItemId" = b."Id" AND ud."UserId" = ?
   AND ud."CustomDataKey" = (SELECT MIN(u2."CustomDataKey") FROM "UserData" u2 WHERE u2."ItemId" = b."Id" AND u2."UserId" = ?)
 ORDER BY ` + strings.Join(outerOrder, ", ")
-	args := append(append(keyArgs, c.args...), limit, max(q.StartIndex, 0))
+	args := append(append(keyArgs, pageWhere.args...), limit, max(q.StartIndex, 0))
 	args = append(append(args, s.pageExtraArgs(q.UserID)...), user, user)
 
 	page := &ItemPage{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		page.Items, page.Total = nil, 0
+		page.Items = nil
 		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			r, total, err := scanRow(rows, q.UserID)
+			r, err := scanRow(rows, q.UserID)
 			if err != nil {
 				return err
 			}
-			page.Total = total
 			page.Items = append(page.Items, r)
 		}
 		return rows.Err()
@@ -368,8 +453,14 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 	if err != nil {
 		return nil, fmt.Errorf("store: query items: %w", err)
 	}
-	if len(page.Items) == 0 && q.StartIndex > 0 {
-		// A page past the end has no row to carry the total.
+	start := max(q.StartIndex, 0)
+	switch {
+	case q.SkipTotal:
+		page.Total = len(page.Items)
+	case len(page.Items) < limit && (len(page.Items) > 0 || start == 0):
+		// The page ends the list: the total is where it ends.
+		page.Total = start + len(page.Items)
+	default:
 		err := s.queryRow(ctx, `SELECT COUNT(*) FROM "BaseItems" b WHERE `+strings.Join(c.parts, " AND "), c.args, &page.Total)
 		if err != nil {
 			return nil, fmt.Errorf("store: count items: %w", err)
@@ -381,9 +472,8 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 	return page, nil
 }
 
-func scanRow(rows *sql.Rows, user media.ID) (*ItemRow, int, error) {
+func scanRow(rows *sql.Rows, user media.ID) (*ItemRow, error) {
 	r := &ItemRow{}
-	var total int
 	var studios string
 	var critic sql.NullFloat64
 	var data sql.NullString
@@ -394,10 +484,10 @@ func scanRow(rows *sql.Rows, user media.ID) (*ItemRow, int, error) {
 	var rating sql.NullFloat64
 	ud := &media.UserData{UserID: user}
 	x := &itemScan{it: &r.Item}
-	dest := append(x.dest(), &total, &studios, &r.OriginalTitle, &r.OfficialRating, &critic, &data, &children, &episodes, &played,
+	dest := append(x.dest(), &studios, &r.OriginalTitle, &r.OfficialRating, &critic, &data, &children, &episodes, &played,
 		&key, &audio, &fav, database.ScanTime{T: &ud.LastPlayedDate}, &likes, &playCount, &position, &isPlayed, &rating, &sub)
 	if err := rows.Scan(dest...); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	x.finish()
 	r.Studios = splitList(studios)
@@ -420,7 +510,7 @@ func scanRow(rows *sql.Rows, user media.ID) (*ItemRow, int, error) {
 		}
 		r.UserData = ud
 	}
-	return r, total, nil
+	return r, nil
 }
 
 // attachChunkSize is how many items one statement of attach asks about. An

@@ -1,0 +1,30 @@
+-- Indexes for browsing, on Jellyfin's BaseItems and UserData tables (Jellyfin's own
+-- columns and indexes are untouched; these are jellyha's, named jellyha_*,
+-- and Jellyfin ignores them). Jellyfin's schema has no index that yields
+-- items in SortName or DateCreated order, so every sorted page read and
+-- sorted every matching item, the first page included. With these, a page
+-- is read in order from the index and the LIMIT stops the scan; each one
+-- also holds the columns the browse filters test (type, library, virtual,
+-- folder), so that skipping to a deep page can be an index-only scan.
+--
+-- NULLS FIRST: the browse query orders NULLs as SQLite does (first
+-- ascending, last descending, the index read backwards), so the index must
+-- hold them in that order to deliver it. One statement a line: jellyha
+-- migrate drops and rebuilds them around its bulk load (PostgresSecondaries).
+--
+-- A library's grid by name (ParentId=<library>&Recursive=true&
+-- IncludeItemTypes=Movie&SortBy=SortName,ProductionYear):
+CREATE INDEX "jellyha_BaseItems_TopParentId_Type_SortName" ON "BaseItems" ("TopParentId", "Type", "IsVirtualItem", "SortName" NULLS FIRST, "ProductionYear" NULLS FIRST, "Id");
+-- Items by name across libraries or types (IncludeItemTypes=Movie,Episode):
+CREATE INDEX "jellyha_BaseItems_SortName" ON "BaseItems" ("SortName" NULLS FIRST, "ProductionYear" NULLS FIRST, "Id") INCLUDE ("Type", "TopParentId", "IsVirtualItem");
+-- A library's newest items (/Items/Latest, SortBy=DateCreated):
+CREATE INDEX "jellyha_BaseItems_TopParentId_DateCreated" ON "BaseItems" ("TopParentId", "IsVirtualItem", "DateCreated" NULLS FIRST) INCLUDE ("IsFolder", "Type", "Id");
+-- A user's play state, most recently played first: next up reads the
+-- user's played episodes in that order and stops once its page is full
+-- (Jellyfin's UserData indexes all lead with ItemId).
+CREATE INDEX "jellyha_UserData_UserId_LastPlayedDate" ON "UserData" ("UserId", "LastPlayedDate" NULLS FIRST, "ItemId", "CustomDataKey") INCLUDE ("Played", "PlaybackPositionTicks");
+-- A series' episodes with their numbers, from the index alone: next up
+-- finds each series' last played and next episode with them (Jellyfin's
+-- schema reaches a series' episodes only through AncestorIds and a lookup
+-- per episode).
+CREATE INDEX "jellyha_BaseItems_SeriesId_Episodes" ON "BaseItems" ("SeriesId", "Type", "IsVirtualItem") INCLUDE ("ParentIndexNumber", "IndexNumber", "Id", "TopParentId");
