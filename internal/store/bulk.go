@@ -134,6 +134,9 @@ func (s *Store) BulkInsertItems(ctx context.Context, items []*media.LibraryItem)
 		}
 	}
 	err := s.inTx(ctx, func(t tx) error {
+		if err := bumpItems(ctx, t); err != nil {
+			return err
+		}
 		err := insertRows(ctx, t, "BaseItems", itemBulkColumns, len(items), func(i int, a []any) []any {
 			return itemArgs(s.db, a, items[i])
 		})

@@ -7,3 +7,11 @@ func SetAttachChunk(n int) (restore func()) {
 	attachChunkSize = n
 	return func() { attachChunkSize = old }
 }
+
+// SetOrderCacheMinStart makes pages from StartIndex n use the order cache
+// until the returned function restores the default.
+func SetOrderCacheMinStart(n int) (restore func()) {
+	old := orderCacheMinStart
+	orderCacheMinStart = n
+	return func() { orderCacheMinStart = old }
+}

@@ -149,6 +149,9 @@ func (s *Store) items(ctx context.Context, where string, args ...any) ([]*media.
 func (s *Store) DeleteItem(ctx context.Context, id media.ID) error {
 	now := time.Now().UTC()
 	err := s.inTx(ctx, func(t tx) error {
+		if err := bumpItems(ctx, t); err != nil {
+			return err
+		}
 		affected := `SELECT ? UNION SELECT "ItemId" FROM "AncestorIds" WHERE "ParentItemId" = ?`
 		_, err := t.exec(ctx, `UPDATE "UserData" SET "ItemId" = ?, "RetentionDate" = ? WHERE "ItemId" IN (`+affected+`)
   AND NOT EXISTS (SELECT 1 FROM "UserData" p WHERE p."ItemId" = ? AND p."UserId" = "UserData"."UserId" AND p."CustomDataKey" = "UserData"."CustomDataKey")`,

@@ -286,8 +286,14 @@ func (s *Store) syncCollectionFolder(ctx context.Context, id media.ID) error {
 		if l.ID != id {
 			continue
 		}
-		_, err := s.exec(ctx, `UPDATE "BaseItems" SET "Name" = ?, "SortName" = ?, "CleanName" = ?, "Path" = ?, "Data" = ?, "DateLastSaved" = ? WHERE "Id" = ?`,
-			l.Name, media.SortName(l.Name), media.CleanName(l.Name), "%AppDataPath%/root/default/"+l.Name, collectionData(l), s.db.Time(time.Now()), database.GUID(id))
+		err := s.inTx(ctx, func(t tx) error {
+			if err := bumpItems(ctx, t); err != nil {
+				return err
+			}
+			_, err := t.exec(ctx, `UPDATE "BaseItems" SET "Name" = ?, "SortName" = ?, "CleanName" = ?, "Path" = ?, "Data" = ?, "DateLastSaved" = ? WHERE "Id" = ?`,
+				l.Name, media.SortName(l.Name), media.CleanName(l.Name), "%AppDataPath%/root/default/"+l.Name, collectionData(l), s.db.Time(time.Now()), database.GUID(id))
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("store: update collection folder: %w", err)
 		}

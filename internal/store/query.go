@@ -423,15 +423,37 @@ func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error)
 	// does not tell it): a COUNT(*) OVER () here would make both engines
 	// read and sort every matching row for every page.
 	selectCols := append([]string{`b."Id" AS pid`}, cols...)
-	query := `WITH p AS (SELECT ` + strings.Join(selectCols, ", ") + ` FROM ` + from + ` WHERE ` + strings.Join(pageWhere.parts, " AND ") +
-		` ORDER BY ` + strings.Join(order, ", ") + ` LIMIT ? OFFSET ?)
+	inner := `SELECT ` + strings.Join(selectCols, ", ") + ` FROM ` + from + ` WHERE ` + strings.Join(pageWhere.parts, " AND ")
+	innerArgs := append(append([]any{}, keyArgs...), pageWhere.args...)
+	orderBy := ` ORDER BY ` + strings.Join(order, ", ")
+	offset := max(q.StartIndex, 0)
+	total := -1
+	if q.Limit > 0 && offset >= orderCacheMinStart && !byPlayed && !slices.ContainsFunc(q.Sort, func(k ItemSort) bool { return strings.EqualFold(k.By, "Random") }) &&
+		!strings.Contains(inner, `"UserData"`) {
+		// A deep page of a list that does not depend on play state: its
+		// ids from the order cache (ordercache.go), then just those rows.
+		ids, err := s.orderedIDs(ctx, inner+orderBy, innerArgs)
+		if err != nil {
+			return nil, fmt.Errorf("store: query items: %w", err)
+		}
+		total = len(ids)
+		ids = ids[min(offset, len(ids)):min(offset+limit, len(ids))]
+		if len(ids) == 0 {
+			return &ItemPage{Total: total}, nil
+		}
+		in, inArgs := idList(ids)
+		inner += ` AND b."Id" IN (` + in + `)`
+		innerArgs = append(innerArgs, inArgs...)
+		offset = 0
+	}
+	query := `WITH p AS (` + inner + orderBy + ` LIMIT ? OFFSET ?)
 SELECT ` + qualified + `, ` + pageExtra + `
 FROM p JOIN "BaseItems" b ON b."Id" = p.pid
 LEFT JOIN "UserData" ud ON ud."ItemId" = b."Id" AND ud."UserId" = ?
   AND ud."CustomDataKey" = (SELECT MIN(u2."CustomDataKey") FROM "UserData" u2 WHERE u2."ItemId" = b."Id" AND u2."UserId" = ?)
 ORDER BY ` + strings.Join(outerOrder, ", ")
-	args := append(append(keyArgs, pageWhere.args...), limit, max(q.StartIndex, 0))
-	args = append(append(args, s.pageExtraArgs(q.UserID)...), user, user)
+	innerArgs = append(innerArgs, limit, offset)
+	args := append(append(innerArgs, s.pageExtraArgs(q.UserID)...), user, user)
 
 	page := &ItemPage{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
@@ -457,6 +479,8 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 	switch {
 	case q.SkipTotal:
 		page.Total = len(page.Items)
+	case total >= 0:
+		page.Total = total
 	case len(page.Items) < limit && (len(page.Items) > 0 || start == 0):
 		// The page ends the list: the total is where it ends.
 		page.Total = start + len(page.Items)

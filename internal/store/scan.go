@@ -36,6 +36,9 @@ func upsertItem(ctx context.Context, t tx, it *media.LibraryItem) error {
 		}
 	}
 	query := insertSQL("BaseItems", itemBulkColumns, 1) + ` ON CONFLICT ("Id") DO UPDATE SET ` + strings.Join(updates, ", ")
+	if err := bumpItems(ctx, t); err != nil {
+		return err
+	}
 	if _, err := t.exec(ctx, query, itemArgs(t.db, nil, it)...); err != nil {
 		return err
 	}

@@ -17,6 +17,9 @@ import (
 // Store reads and writes jellyha's state.
 type Store struct {
 	db *database.DB
+	// orders caches the order of big lists for their deep pages
+	// (ordercache.go); safe to drop, checked against the database.
+	orders orderCache
 }
 
 // New returns a Store on db, which must be migrated.

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// The order cache answers deep pages of big sorted lists. A page at
+// StartIndex 70,000 of a 78,000-item list makes either engine step through
+// 70,000 index entries (50-80 ms on the pure-Go SQLite), whatever the
+// statement looks like: OFFSET has no shortcut. So the first deep page of a
+// list reads the ids of the whole list once, in order, and keeps them; the
+// next deep pages of the same list take their ids from it and read just
+// those rows.
+//
+// It is a cache in the architecture's sense: safe to drop at any moment,
+// and never trusted past a change by any replica. Every write to BaseItems
+// (a scan, an import, a delete, a library rename) bumps ItemsVersion in
+// jellyha_settings in the same transaction; a list is used only while the
+// version it was read under is still the database's. Lists whose result
+// depends on a user's play state (played, favourite, resume filters and
+// their sorts) are never cached, since those change without a BaseItems
+// write.
+
+// orderCacheMinStart is the StartIndex from which a page uses the cache:
+// shallower pages stop early in an index and are fast without it.
+var orderCacheMinStart = 1000
+
+// orderCacheEntries bounds the memory: a 100,000-item list is 1.6 MB.
+const orderCacheEntries = 32
+
+const settingItemsVersion = "ItemsVersion"
+
+// bumpItemsSQL advances ItemsVersion; it runs in the transaction of every
+// write to BaseItems, first, so that every such transaction takes the
+// version row's lock before any item's (one order, no deadlock).
+const bumpItemsSQL = `INSERT INTO jellyha_settings (key, value) VALUES ('` + settingItemsVersion + `', '1')
+ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(jellyha_settings.value AS BIGINT) + 1 AS TEXT)`
+
+func bumpItems(ctx context.Context, t tx) error {
+	_, err := t.exec(ctx, bumpItemsSQL)
+	return err
+}
+
+type orderList struct {
+	version string
+	ids     []media.ID
+	used    uint64
+}
+
+type orderCache struct {
+	mu    sync.Mutex
+	lists map[string]*orderList
+	clock uint64
+}
+
+func (c *orderCache) get(key, version string) []media.ID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.lists[key]
+	if l == nil || l.version != version {
+		return nil
+	}
+	c.clock++
+	l.used = c.clock
+	return l.ids
+}
+
+func (c *orderCache) put(key, version string, ids []media.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lists == nil {
+		c.lists = map[string]*orderList{}
+	}
+	if len(c.lists) >= orderCacheEntries {
+		// Drop the least recently used list.
+		var oldest string
+		var at uint64
+		for k, l := range c.lists {
+			if oldest == "" || l.used < at {
+				oldest, at = k, l.used
+			}
+		}
+		delete(c.lists, oldest)
+	}
+	c.clock++
+	c.lists[key] = &orderList{version: version, ids: ids, used: c.clock}
+}
+
+// itemsVersion reads ItemsVersion ("0" before the first write).
+func (s *Store) itemsVersion(ctx context.Context) (string, error) {
+	v, err := s.Settings(ctx, settingItemsVersion)
+	if err != nil {
+		return "", err
+	}
+	if v[settingItemsVersion] == "" {
+		return "0", nil
+	}
+	return v[settingItemsVersion], nil
+}
+
+// orderedIDs returns the ids of every row the ordered statement query
+// (whose first column is the id) selects, from the cache when it holds them
+// under the current ItemsVersion.
+func (s *Store) orderedIDs(ctx context.Context, query string, args []any) ([]media.ID, error) {
+	version, err := s.itemsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := query + "\x00" + fmt.Sprint(args...)
+	if ids := s.orders.get(key, version); ids != nil {
+		return ids, nil
+	}
+	var ids []media.ID
+	err = s.db.Retry(ctx, func(ctx context.Context) error {
+		ids = ids[:0]
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		var id media.ID
+		dest := make([]any, len(cols))
+		dest[0] = database.ScanGUID{ID: &id}
+		for i := 1; i < len(dest); i++ {
+			dest[i] = new(any)
+		}
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.orders.put(key, version, ids)
+	return ids, nil
+}
+
+// idList writes ids as SQL placeholders and their arguments.
+func idList(ids []media.ID) (string, []any) {
+	b := make([]byte, 0, 2*len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '?')
+		args[i] = database.GUID(id)
+	}
+	return string(b), args
+}

@@ -1,0 +1,94 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/jellyha/jellyha/internal/gendb"
+	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/store"
+)
+
+// TestDeepPagesFromOrderCache: deep pages (here from StartIndex 5) come from
+// the order cache, and every one of them, with its total, is the slice of
+// the unpaged list (which never uses the cache); an added, a renamed and a
+// deleted item show in the next pages at once, because each write moves
+// ItemsVersion past the cached list's.
+func TestDeepPagesFromOrderCache(t *testing.T) {
+	t.Cleanup(store.SetOrderCacheMinStart(5))
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, err := gendb.Generate(ctx, s, gendb.Options{Size: gendb.Tiny, Seed: 5}); err != nil {
+			t.Fatal(err)
+		}
+		libs, err := s.CollectionFolders(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		query := func(start, limit int) *store.ItemQuery {
+			return &store.ItemQuery{Libraries: libs, Recursive: true, Types: []string{media.ItemTypeMovie, media.ItemTypeEpisode},
+				Sort: []store.ItemSort{{By: "SortName"}, {By: "ProductionYear", Descending: true}}, StartIndex: start, Limit: limit}
+		}
+		ids := func(p *store.ItemPage) []media.ID {
+			out := make([]media.ID, len(p.Items))
+			for i, r := range p.Items {
+				out[i] = r.ID
+			}
+			return out
+		}
+		check := func(when string) []media.ID {
+			t.Helper()
+			all, err := s.QueryItems(ctx, query(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := ids(all)
+			if len(want) < 20 {
+				t.Fatalf("%s: only %d items", when, len(want))
+			}
+			for start := 5; start <= len(want)+3; start += 7 {
+				p, err := s.QueryItems(ctx, query(start, 7))
+				if err != nil {
+					t.Fatal(err)
+				}
+				exp := want[min(start, len(want)):min(start+7, len(want))]
+				if got := ids(p); !slices.Equal(got, exp) || p.Total != len(want) {
+					t.Fatalf("%s: page at %d: %v (total %d), want %v (total %d)", when, start, got, p.Total, exp, len(want))
+				}
+				if len(p.Items) > 0 && p.Items[0].Name == "" {
+					t.Fatalf("%s: page at %d has rows without their columns", when, start)
+				}
+			}
+			return want
+		}
+		before := check("as generated")
+
+		// Added: sorts first.
+		lib := libs[0]
+		added := &media.Item{Type: media.ItemTypeMovie, Name: "AAAA first of all", SortName: "aaaa first of all", ParentID: lib, TopParentID: lib,
+			AncestorIDs: []media.ID{lib}, MediaType: "Video", Path: "/nowhere/a.mkv"}
+		if err := s.SaveItem(ctx, added); err != nil {
+			t.Fatal(err)
+		}
+		after := check("after an item was added")
+		if len(after) != len(before)+1 || after[0] != added.ID {
+			t.Fatalf("the added item is not first: %d items then %d", len(before), len(after))
+		}
+		// Renamed (saved again with another sort name): sorts last.
+		added.Name, added.SortName = "zzzz last of all", "zzzz last of all"
+		if err := s.SaveItem(ctx, added); err != nil {
+			t.Fatal(err)
+		}
+		if got := check("after an item was renamed"); got[len(got)-1] != added.ID {
+			t.Fatal("the renamed item is not last")
+		}
+		// Deleted.
+		if err := s.DeleteItem(ctx, before[len(before)/2]); err != nil {
+			t.Fatal(err)
+		}
+		if got := check("after an item was deleted"); slices.Contains(got, before[len(before)/2]) || len(got) != len(before) {
+			t.Fatal("the deleted item is still listed")
+		}
+	})
+}
