@@ -65,9 +65,7 @@ type forward struct {
 	rep    *Report
 	src    *sql.DB // the backup (or, for a dry run, the source), read-only
 	target *database.DB
-	mu     sync.Mutex // guards rep.Rejects and sourceSums while tables copy in parallel
-	// sourceSums are the source checksums of tables copied in one go.
-	sourceSums map[string]checksum
+	mu     sync.Mutex // guards rep.Rejects while tables copy in parallel
 	// rowCounts are the source tables' sizes, to start the largest first.
 	rowCounts map[string]int64
 	fp        string
@@ -116,7 +114,7 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	phase("check", t0)
 
 	f := &forward{o: o, rep: rep, target: target, fp: fp, parents: map[string]keySet{}, state: map[string]*importState{},
-		sourceSums: map[string]checksum{}, rowCounts: map[string]int64{}}
+		rowCounts: map[string]int64{}}
 	t0 = time.Now()
 	// meta is the schema the target must have. A target whose Jellyfin
 	// schema this run creates has exactly it, read back; any other (dry run,
@@ -153,7 +151,7 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 		}
 		dry := &forward{o: f.o, target: f.target, fp: f.fp, tables: f.tables, src: src,
 			rep: &Report{}, parents: map[string]keySet{}, state: map[string]*importState{},
-			sourceSums: map[string]checksum{}, rowCounts: map[string]int64{}}
+			rowCounts: map[string]int64{}}
 		dry.o.DryRun = true
 		err = dry.copyAll(ctx)
 		src.Close()
@@ -618,20 +616,7 @@ func (f *forward) copyTable(ctx context.Context, t *Table, tr *TableReport) erro
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		// A table copied in one go has its source checksum computed from
-		// the rows as they are read and converted, before they enter the
-		// COPY; a resumed one is re-read in full at verification.
-		var sum *checksum
-		if st.rowsRead == 0 {
-			sum = &checksum{}
-		}
-		err := f.readTable(ctx, t, st.rowsRead, uniq, provides, batches, sum)
-		if err == nil && sum != nil {
-			f.mu.Lock()
-			f.sourceSums[t.Name] = *sum
-			f.mu.Unlock()
-		}
-		readErr <- err
+		readErr <- f.readTable(ctx, t, st.rowsRead, uniq, provides, batches)
 	}()
 	colNames := names(allColumns(t))
 	for b := range batches {
@@ -667,8 +652,7 @@ func allColumns(t *Table) []int {
 
 // readTable reads a table from offset on, converts and checks each row, and
 // sends the batches; the last one is marked final (and may be empty).
-func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []keySet, provides []provided, out chan<- *batch, sum *checksum) error {
-	var sumBuf []byte
+func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []keySet, provides []provided, out chan<- *batch) error {
 	srcCols, err := sourceColumns(ctx, f.src, t.Name)
 	if err != nil {
 		return err
@@ -721,9 +705,6 @@ func (f *forward) readTable(ctx context.Context, t *Table, offset int64, uniq []
 				}
 			}
 			b.rows = append(b.rows, vals)
-			if sum != nil {
-				sum.add(&sumBuf, vals)
-			}
 			b.copied++
 			if ch&converted != 0 {
 				b.converted++

@@ -142,15 +142,14 @@ func (f *forward) verify(ctx context.Context) error {
 	err := onWorkers(func(w int) error {
 		for i := w; i < len(f.tables); i += workers {
 			t := f.tables[i]
+			// Both sides are read afresh, each table's source side beside
+			// its target side: what was copied is checked against a second
+			// reading of the source, not against the copy's own reading.
 			src := make(chan checksumResult, 1)
-			if sum, ok := f.sourceSums[t.Name]; ok {
-				src <- checksumResult{sum, nil}
-			} else {
-				go func() {
-					s, err := sqliteChecksum(ctx, f.src, t, rejected[t.Name])
-					src <- checksumResult{s, err}
-				}()
-			}
+			go func() {
+				s, err := sqliteChecksum(ctx, f.src, t, rejected[t.Name])
+				src <- checksumResult{s, err}
+			}()
 			dst, err := postgresChecksum(ctx, conns[w], t)
 			s := <-src
 			if err != nil {
