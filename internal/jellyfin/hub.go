@@ -238,19 +238,6 @@ func (rt *Router) userDataChange(ctx context.Context, userID media.ID, items []m
 	return info, nil
 }
 
-// viewerFor is the viewer of a user: the libraries they may see.
-func (rt *Router) viewerFor(ctx context.Context, u *media.User) (*viewer, error) {
-	all, err := rt.store.CollectionFolders(ctx)
-	if err != nil {
-		return nil, err
-	}
-	v := &viewer{user: u, libs: all}
-	if !u.EnableAllFolders {
-		v.libs = slices.DeleteFunc(slices.Clone(all), func(id media.ID) bool { return !slices.Contains(u.EnabledFolders, id) })
-	}
-	return v, nil
-}
-
 // publish announces a committed change. Failing to is logged, never
 // returned: the change stands, and the request that made it succeeded.
 // The request's cancellation is ignored: a client that hangs up after its

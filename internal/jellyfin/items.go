@@ -23,6 +23,9 @@ import (
 type viewer struct {
 	user *media.User // nil for an API key acting without a user
 	libs []media.ID
+	// phys are Jellyfin's physical folders of the libraries
+	// (store.LibraryFolders).
+	phys map[media.ID][]media.ID
 }
 
 func (v *viewer) userID() media.ID {
@@ -56,19 +59,35 @@ func (rt *Router) viewerOf(r *http.Request, p *principal) (*viewer, error) {
 			}
 		}
 	}
-	all, err := rt.store.CollectionFolders(ctx)
+	return rt.viewerFor(ctx, u)
+}
+
+// viewerFor is the viewer of a user (nil: an API key without one): the
+// libraries they may see.
+func (rt *Router) viewerFor(ctx context.Context, u *media.User) (*viewer, error) {
+	lf, err := rt.store.LibraryFolders(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v := &viewer{user: u, libs: all}
+	v := &viewer{user: u, libs: lf.IDs, phys: lf.Physical}
 	if u != nil && !u.EnableAllFolders {
-		v.libs = slices.DeleteFunc(slices.Clone(all), func(id media.ID) bool { return !slices.Contains(u.EnabledFolders, id) })
+		v.libs = slices.DeleteFunc(slices.Clone(lf.IDs), func(id media.ID) bool { return !slices.Contains(u.EnabledFolders, id) })
 	}
 	return v, nil
 }
 
 func (v *viewer) query() *store.ItemQuery {
-	return &store.ItemQuery{Libraries: v.libs, UserID: v.userID()}
+	return &store.ItemQuery{Libraries: v.libs, Physical: v.phys, UserID: v.userID()}
+}
+
+// scope is every TopParentId of the items the viewer may see: the
+// libraries and their physical folders.
+func (v *viewer) scope() []media.ID {
+	out := slices.Clone(v.libs)
+	for _, l := range v.libs {
+		out = append(out, v.phys[l]...)
+	}
+	return out
 }
 
 // dtoOpts reads EnableUserData and EnableImages (both default to true).
@@ -451,7 +470,7 @@ func (rt *Router) getNextUp(w http.ResponseWriter, r *http.Request, p *principal
 	if err := paging(r, q); err != nil {
 		return err
 	}
-	ids, total, err := rt.store.NextUp(ctx, v.user.ID, v.libs, series, q.StartIndex, q.Limit, q.SkipTotal)
+	ids, total, err := rt.store.NextUp(ctx, v.user.ID, v.scope(), series, q.StartIndex, q.Limit, q.SkipTotal)
 	if err != nil {
 		return err
 	}

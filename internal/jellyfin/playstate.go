@@ -262,10 +262,6 @@ func (rt *Router) sessionInfos(ctx context.Context, within time.Duration, only m
 	if err != nil {
 		return nil, err
 	}
-	all, err := rt.store.CollectionFolders(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := []*SessionInfo{}
 	for _, s := range sessions {
 		if (!only.IsZero() && s.UserID != only) || (device != "" && s.DeviceID != device) {
@@ -275,9 +271,9 @@ func (rt *Router) sessionInfos(ctx context.Context, within time.Duration, only m
 		if !s.ItemID.IsZero() {
 			// The item as its user sees it, without their play state.
 			if u, err := rt.store.User(ctx, s.UserID); err == nil {
-				v := &viewer{user: u, libs: all}
-				if !u.EnableAllFolders {
-					v.libs = u.EnabledFolders
+				v, err := rt.viewerFor(ctx, u)
+				if err != nil {
+					return nil, err
 				}
 				if it, err := rt.item(ctx, v, s.ItemID); err == nil {
 					info.NowPlayingItem = rt.itemDto(it, dtoOptions{images: true})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -15,13 +16,30 @@ import (
 	"github.com/jellyha/jellyha/internal/schema"
 )
 
-// CollectionFolders returns the ids of every library (CollectionFolder
-// item), by sort name.
-func (s *Store) CollectionFolders(ctx context.Context) ([]media.ID, error) {
-	var ids []media.ID
+// LibraryFolders are the libraries (CollectionFolder items, by SortName)
+// and, for each, the physical folders Jellyfin files its items under.
+//
+// Jellyfin does not make a library's items children of its
+// CollectionFolder: each media path of a library is a Folder item of its
+// own under the root (the AggregateFolder), and the items under it carry
+// that Folder as TopParentId and, at the top, as ParentId; the
+// CollectionFolder lists those Folders in its Data JSON
+// ("PhysicalFolderIds"). jellyha's scanner files items under the
+// CollectionFolder itself. Queries accept both: a library stands for itself
+// and its physical folders.
+type LibraryFolders struct {
+	IDs []media.ID
+	// Physical maps a library to its physical folders (Jellyfin's layout);
+	// libraries jellyha scanned have none.
+	Physical map[media.ID][]media.ID
+}
+
+// LibraryFolders reads the libraries and their physical folders.
+func (s *Store) LibraryFolders(ctx context.Context) (*LibraryFolders, error) {
+	var lf *LibraryFolders
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		ids = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Id" FROM "BaseItems" WHERE "Type" = ? AND "IsVirtualItem" = ?
+		lf = &LibraryFolders{}
+		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Id", "Data" FROM "BaseItems" WHERE "Type" = ? AND "IsVirtualItem" = ?
 ORDER BY "SortName", "Id"`), media.ItemTypeCollectionFolder, false)
 		if err != nil {
 			return err
@@ -29,17 +47,53 @@ ORDER BY "SortName", "Id"`), media.ItemTypeCollectionFolder, false)
 		defer rows.Close()
 		for rows.Next() {
 			var id media.ID
-			if err := rows.Scan(database.ScanGUID{ID: &id}); err != nil {
+			var data sql.NullString
+			if err := rows.Scan(database.ScanGUID{ID: &id}, &data); err != nil {
 				return err
 			}
-			ids = append(ids, id)
+			lf.IDs = append(lf.IDs, id)
+			if phys := physicalFolderIDs(id, data.String); len(phys) > 0 {
+				if lf.Physical == nil {
+					lf.Physical = map[media.ID][]media.ID{}
+				}
+				lf.Physical[id] = phys
+			}
 		}
 		return rows.Err()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: libraries: %w", err)
 	}
-	return ids, nil
+	return lf, nil
+}
+
+// physicalFolderIDs reads PhysicalFolderIds from a CollectionFolder's Data;
+// anything unreadable counts as none (the library then stands for itself
+// alone).
+func physicalFolderIDs(lib media.ID, data string) []media.ID {
+	if !strings.Contains(data, "PhysicalFolderIds") {
+		return nil
+	}
+	var d struct{ PhysicalFolderIds []string }
+	if json.Unmarshal([]byte(data), &d) != nil {
+		return nil
+	}
+	var out []media.ID
+	for _, raw := range d.PhysicalFolderIds {
+		if id, err := media.ParseID(raw); err == nil && !id.IsZero() && id != lib && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// CollectionFolders returns the ids of the libraries, by SortName.
+func (s *Store) CollectionFolders(ctx context.Context) ([]media.ID, error) {
+	lf, err := s.LibraryFolders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return lf.IDs, nil
 }
 
 // ItemImages returns an item's images, by type and path.

@@ -43,6 +43,9 @@ type ItemQuery struct {
 	// in them (TopParentId) or the folders themselves are returned. Nil
 	// means none: every query is scoped.
 	Libraries []media.ID
+	// Physical are the libraries' physical folders, Jellyfin's layout
+	// (LibraryFolders): an item under one of them is in its library.
+	Physical map[media.ID][]media.ID
 	// UserID is whose play state filters, sorts and is returned; NilID for
 	// none (an API key without a user).
 	UserID media.ID
@@ -226,23 +229,50 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	// the same items as the library's AncestorIds, but found through the
 	// (TopParentId, ...) indexes instead of a semi-join per item.
 	underLibrary := q.Recursive && !q.ParentID.IsZero() && slices.Contains(q.Libraries, q.ParentID)
+	// tops are the TopParentId values of a library's items: the library,
+	// and Jellyfin's physical folders of it (LibraryFolders), which are
+	// never listed themselves.
+	tops := func(libs []media.ID) []any {
+		out := guids(libs)
+		for _, l := range libs {
+			out = append(out, guids(q.Physical[l])...)
+		}
+		return out
+	}
+	var physical []any
+	for _, l := range q.Libraries {
+		physical = append(physical, guids(q.Physical[l])...)
+	}
+	if len(physical) > 0 {
+		c.add(`b."Id" NOT IN (`+placeholders(len(physical))+`)`, physical...)
+	}
 	switch {
 	case len(q.Libraries) == 0:
 		c.add(`1 = 0`)
 	case underLibrary:
-		c.add(`b."TopParentId" = ?`, database.GUID(q.ParentID))
+		t := tops([]media.ID{q.ParentID})
+		if len(t) == 1 {
+			c.add(`b."TopParentId" = ?`, t...)
+		} else {
+			c.add(s.topParent(len(t))+` IN (`+placeholders(len(t))+`)`, t...)
+		}
 	case !mayMatchLibraries(q):
 		// Without the "or the library itself" arm, which no index serves
 		// (SQLite then reads every item of the libraries).
-		libs := guids(q.Libraries)
-		c.add(s.topParent(len(libs))+` IN (`+placeholders(len(libs))+`)`, libs...)
+		t := tops(q.Libraries)
+		c.add(s.topParent(len(t))+` IN (`+placeholders(len(t))+`)`, t...)
 	default:
+		t := tops(q.Libraries)
 		libs := guids(q.Libraries)
-		c.add(`(`+s.topParent(len(libs))+` IN (`+placeholders(len(libs))+`) OR b."Id" IN (`+placeholders(len(libs))+`))`, append(libs, libs...)...)
+		c.add(`(`+s.topParent(len(t))+` IN (`+placeholders(len(t))+`) OR b."Id" IN (`+placeholders(len(libs))+`))`, append(t, libs...)...)
 	}
 	if !q.ParentID.IsZero() && !underLibrary {
 		if q.Recursive {
 			c.add(`b."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = ?)`, database.GUID(q.ParentID))
+		} else if parents := append([]media.ID{q.ParentID}, q.Physical[q.ParentID]...); len(parents) > 1 {
+			// A library's children in Jellyfin's layout are its
+			// physical folders' children.
+			c.add(`b."ParentId" IN (`+placeholders(len(parents))+`)`, guids(parents)...)
 		} else {
 			c.add(`b."ParentId" = ?`, database.GUID(q.ParentID))
 		}

@@ -1,0 +1,115 @@
+package jellyfin
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// TestJellyfinLayout: a library as Jellyfin itself lays it out in
+// jellyfin.db (read off a real 10.11.4 database): the CollectionFolder's
+// items are not its children; they hang under a physical Folder (the
+// library's media path, a child of the AggregateFolder root) that is
+// their TopParentId and ParentId, and the CollectionFolder names that
+// Folder in its Data ("PhysicalFolderIds"). A migrated family must see
+// its films in the library, in detail, in Continue Watching and Latest,
+// and not see the physical Folder itself; a user without the library
+// sees none of it.
+func TestJellyfinLayout(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		ctx := context.Background()
+		save := func(it *media.Item) {
+			t.Helper()
+			if err := s.store.SaveItem(ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		root := &media.Item{ID: media.NewID(), Type: media.ItemTypeAggregateFolder, Name: "root", Path: "/config/root", IsFolder: true}
+		save(root)
+		userRoot := &media.Item{ID: media.NewID(), Type: media.ItemTypeUserRootFolder, Name: "Media Folders", Path: "/config/root/default", IsFolder: true}
+		save(userRoot)
+		lib := &media.Item{ID: media.NewID(), Type: media.ItemTypeCollectionFolder, Name: "Movies", SortName: "movies", Path: "/config/root/default/Movies",
+			IsFolder: true, ParentID: userRoot.ID, AncestorIDs: []media.ID{userRoot.ID}}
+		save(lib)
+		phys := &media.Item{ID: media.NewID(), Type: media.ItemTypeFolder, Name: "movies", Path: "/data/movies", IsFolder: true, ParentID: root.ID,
+			AncestorIDs: []media.ID{root.ID}}
+		phys.TopParentID = phys.ID
+		save(phys)
+		db := s.store.DB()
+		if _, err := db.Write.ExecContext(ctx, db.Rebind(`UPDATE "BaseItems" SET "Data" = ? WHERE "Id" = ?`),
+			`{"PhysicalLocationsList":["/config/root/default/Movies","/data/movies"],"PhysicalFolderIds":["`+phys.ID.String()+`"],"CollectionType":"movies","IsRoot":false}`,
+			database.GUID(lib.ID)); err != nil {
+			t.Fatal(err)
+		}
+		var films []*media.Item
+		for i, name := range []string{"Hard Eight", "Nuremberg", "Wildcat"} {
+			created := time.Date(2025, 12, 1+i, 0, 0, 0, 0, time.UTC)
+			runtime := int64(100 * 60 * media.TicksPerSecond)
+			f := &media.Item{ID: media.NewID(), Type: media.ItemTypeMovie, Name: name, SortName: name, MediaType: "Video",
+				Path: "/data/movies/" + name + ".mkv", ParentID: phys.ID, TopParentID: phys.ID, RunTimeTicks: &runtime,
+				DateCreated: &created, AncestorIDs: []media.ID{phys.ID, lib.ID, root.ID}}
+			save(f)
+			films = append(films, f)
+		}
+		s.completeWizard()
+		admin := s.addUser("admin", "pw", true)
+		kid := s.addUser("kid", "pw", false)
+		kid.EnableAllFolders, kid.EnabledFolders = false, nil
+		if err := s.store.UpdateUser(ctx, kid); err != nil {
+			t.Fatal(err)
+		}
+		played := time.Date(2025, 12, 11, 12, 0, 0, 0, time.UTC)
+		if err := s.store.SaveUserData(ctx, &media.UserData{ItemID: films[1].ID, UserID: admin.ID, Key: "1422166",
+			PlaybackPositionTicks: 30 * 60 * media.TicksPerSecond, PlayCount: 1, LastPlayedDate: &played}); err != nil {
+			t.Fatal(err)
+		}
+		token := s.login("admin", "pw", "a").AccessToken
+		kidToken := s.login("kid", "pw", "k").AccessToken
+		list := func(tok, path string) []string {
+			t.Helper()
+			var l listIn
+			s.expect(req{"GET", path, nil, as(tok)}, 200, &l)
+			return names(l.Items)
+		}
+		want := []string{"Hard Eight", "Nuremberg", "Wildcat"}
+		for _, path := range []string{
+			"/Items?ParentId=" + lib.ID.String() + "&SortBy=SortName",
+			"/Items?ParentId=" + lib.ID.String() + "&Recursive=true&IncludeItemTypes=Movie&SortBy=SortName",
+			"/Items?Recursive=true&IncludeItemTypes=Movie&SortBy=SortName",
+		} {
+			if got := list(token, path); !slices.Equal(got, want) {
+				t.Errorf("%s: %v, want %v", path, got, want)
+			}
+		}
+		if got := list(token, "/Items?Recursive=true"); slices.Contains(got, "movies") || !slices.Contains(got, "Movies") {
+			t.Errorf("everything: %v (the physical folder must not show, the library must)", got)
+		}
+		if got := list(token, "/UserItems/Resume"); !slices.Equal(got, []string{"Nuremberg"}) {
+			t.Errorf("resume: %v", got)
+		}
+		var latest []ItemIn
+		s.expect(req{"GET", "/Items/Latest?ParentId=" + lib.ID.String(), nil, as(token)}, 200, &latest)
+		if got := names(latest); len(got) == 0 || got[0] != "Wildcat" {
+			t.Errorf("latest: %v", got)
+		}
+		var views listIn
+		s.expect(req{"GET", "/UserViews", nil, as(token)}, 200, &views)
+		if got := names(views.Items); !slices.Equal(got, []string{"Movies"}) || views.Items[0].CollectionType != "movies" {
+			t.Errorf("views: %v", got)
+		}
+		var d ItemIn
+		s.expect(req{"GET", "/Items/" + films[1].ID.String(), nil, as(token)}, 200, &d)
+		if d.UserData.PlaybackPositionTicks != 30*60*media.TicksPerSecond {
+			t.Errorf("detail's user data: %+v", d.UserData)
+		}
+		// The kid may see no library: nothing of it.
+		if got := list(kidToken, "/Items?Recursive=true&IncludeItemTypes=Movie"); len(got) != 0 {
+			t.Errorf("the kid sees %v", got)
+		}
+		s.expect(req{"GET", "/Items/" + films[0].ID.String(), nil, as(kidToken)}, 404, nil)
+	})
+}
