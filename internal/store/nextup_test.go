@@ -56,7 +56,12 @@ SELECT (SELECT y."Id" FROM "BaseItems" y WHERE y."Id" IN (SELECT a."ItemId" FROM
   ORDER BY y."Id" LIMIT 1)
 FROM n WHERE n.npos IS NOT NULL
 ORDER BY CASE WHEN n.lp IS NULL THEN 0 ELSE 1 END DESC, n.lp DESC, n.sid`
-	db := s.DB()
+	return queryIDs(t, s.DB(), query, args...)
+}
+
+// queryIDs runs a query whose one column is an id and returns the ids.
+func queryIDs(t *testing.T, db *database.DB, query string, args ...any) []media.ID {
+	t.Helper()
 	rows, err := db.Read.QueryContext(context.Background(), db.Rebind(query), args...)
 	if err != nil {
 		t.Fatal(err)
@@ -91,19 +96,7 @@ func TestNextUpMatchesRule(t *testing.T) {
 			t.Fatal(err)
 		}
 		db := s.DB()
-		var users []media.ID
-		rows, err := db.Read.QueryContext(ctx, `SELECT DISTINCT "UserId" FROM "UserData"`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id media.ID
-			if err := rows.Scan(database.ScanGUID{ID: &id}); err != nil {
-				t.Fatal(err)
-			}
-			users = append(users, id)
-		}
-		rows.Close()
+		users := queryIDs(t, db, `SELECT DISTINCT "UserId" FROM "UserData"`)
 		if len(users) == 0 {
 			t.Fatal("the generated library has no play state")
 		}
@@ -176,7 +169,7 @@ func TestNextUpMatchesRule(t *testing.T) {
 			}
 		}
 		var played []struct{ item, user media.ID }
-		rows, err = db.Read.QueryContext(ctx, db.Rebind(`SELECT "ItemId", "UserId" FROM "UserData" WHERE "Played" = ? ORDER BY "ItemId", "UserId"`), true)
+		rows, err := db.Read.QueryContext(ctx, db.Rebind(`SELECT "ItemId", "UserId" FROM "UserData" WHERE "Played" = ? ORDER BY "ItemId", "UserId"`), true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,24 +217,8 @@ func TestResumeByDatePlayed(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var users, items []media.ID
-		for q, dst := range map[string]*[]media.ID{
-			`SELECT "Id" FROM "Users" ORDER BY "Id"`:                                   &users,
-			`SELECT "Id" FROM "BaseItems" WHERE "MediaType" IS NOT NULL ORDER BY "Id"`: &items,
-		} {
-			rows, err := db.Read.QueryContext(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rows.Next() {
-				var id media.ID
-				if err := rows.Scan(database.ScanGUID{ID: &id}); err != nil {
-					t.Fatal(err)
-				}
-				*dst = append(*dst, id)
-			}
-			rows.Close()
-		}
+		users := queryIDs(t, db, `SELECT "Id" FROM "Users" ORDER BY "Id"`)
+		items := queryIDs(t, db, `SELECT "Id" FROM "BaseItems" WHERE "MediaType" IS NOT NULL ORDER BY "Id"`)
 		exec(`DELETE FROM "UserData"`)
 		// Per user and item, by the item's position: none, in progress,
 		// played, in progress under two keys (the later one at position
@@ -280,19 +257,7 @@ func TestResumeByDatePlayed(t *testing.T) {
 			}
 		}
 		for _, u := range users {
-			var inProgress []media.ID
-			rows, err := db.Read.QueryContext(ctx, db.Rebind(`SELECT DISTINCT "ItemId" FROM "UserData" WHERE "UserId" = ? AND "PlaybackPositionTicks" > 0`), database.GUID(u))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rows.Next() {
-				var id media.ID
-				if err := rows.Scan(database.ScanGUID{ID: &id}); err != nil {
-					t.Fatal(err)
-				}
-				inProgress = append(inProgress, id)
-			}
-			rows.Close()
+			inProgress := queryIDs(t, db, `SELECT DISTINCT "ItemId" FROM "UserData" WHERE "UserId" = ? AND "PlaybackPositionTicks" > 0`, database.GUID(u))
 			if len(inProgress) < 5 {
 				t.Fatalf("user %s: %d items in progress: the test tests little", u, len(inProgress))
 			}
