@@ -34,22 +34,15 @@ func (rt *Router) hlsRequest(r *http.Request, p *principal) (*transcode.Request,
 		return nil, media.Errorf(media.EUNAVAILABLE, "transcoding is not enabled on this server")
 	}
 	ctx := r.Context()
-	id, err := pathID(r, "itemId")
+	_, it, err := rt.pathItem(r, p)
 	if err != nil {
 		return nil, err
 	}
+	id := it.ID
 	if ms := query(r, "MediaSourceId"); ms != "" {
 		if msID, err := media.ParseID(ms); err != nil || msID != id {
 			return nil, media.Errorf(media.ENOTFOUND, "no media source %s for this item", ms)
 		}
-	}
-	v, err := rt.viewerOf(r, p)
-	if err != nil {
-		return nil, err
-	}
-	it, err := rt.item(ctx, v, id)
-	if err != nil {
-		return nil, err
 	}
 	if it.IsFolder || it.Path == "" {
 		return nil, media.Errorf(media.ENOTFOUND, "%s has no file to stream", it.Name)

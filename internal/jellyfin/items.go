@@ -80,6 +80,24 @@ func (v *viewer) query() *store.ItemQuery {
 	return &store.ItemQuery{Libraries: v.libs, Physical: v.phys, UserID: v.userID()}
 }
 
+// pathItem is the path's {itemId} as the caller may see it (404 when they
+// may not), with the viewer it was read as.
+func (rt *Router) pathItem(r *http.Request, p *principal) (*viewer, *store.ItemRow, error) {
+	id, err := pathID(r, "itemId")
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	it, err := rt.item(r.Context(), v, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, it, nil
+}
+
 // scope is every TopParentId of the items the viewer may see: the
 // libraries and their physical folders.
 func (v *viewer) scope() []media.ID {
@@ -313,18 +331,11 @@ func (rt *Router) item(ctx context.Context, v *viewer, id media.ID) (*store.Item
 // item with its credits, genres and studios.
 func (rt *Router) getItem(w http.ResponseWriter, r *http.Request, p *principal) error {
 	ctx := r.Context()
-	id, err := pathID(r, "itemId")
+	v, it, err := rt.pathItem(r, p)
 	if err != nil {
 		return err
 	}
-	v, err := rt.viewerOf(r, p)
-	if err != nil {
-		return err
-	}
-	it, err := rt.item(ctx, v, id)
-	if err != nil {
-		return err
-	}
+	id := it.ID
 	dto := rt.itemDto(it, dtoOpts(r, v))
 	dto.PlayAccess = "Full"
 	if err := rt.addMediaInfo(ctx, dto, it); err != nil {

@@ -341,18 +341,11 @@ func (rt *Router) getPlaybackInfo(w http.ResponseWriter, r *http.Request, p *pri
 			return err
 		}
 	}
-	id, err := pathID(r, "itemId")
+	_, it, err := rt.pathItem(r, p)
 	if err != nil {
 		return err
 	}
-	v, err := rt.viewerOf(r, p)
-	if err != nil {
-		return err
-	}
-	it, err := rt.item(ctx, v, id)
-	if err != nil {
-		return err
-	}
+	id := it.ID
 	if it.IsFolder || it.Path == "" {
 		return media.Errorf(media.EINVALID, "%s is not playable", it.Name)
 	}

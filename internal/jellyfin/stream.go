@@ -63,15 +63,7 @@ func (rt *Router) serveFile(w http.ResponseWriter, r *http.Request, p *principal
 
 // playableItem is the path's item, if the caller may see it and it is a file.
 func (rt *Router) playableItem(r *http.Request, p *principal) (*itemFile, error) {
-	id, err := pathID(r, "itemId")
-	if err != nil {
-		return nil, err
-	}
-	v, err := rt.viewerOf(r, p)
-	if err != nil {
-		return nil, err
-	}
-	it, err := rt.item(r.Context(), v, id)
+	_, it, err := rt.pathItem(r, p)
 	if err != nil {
 		return nil, err
 	}
