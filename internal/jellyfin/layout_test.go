@@ -3,6 +3,7 @@ package jellyfin
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,23 @@ func TestJellyfinLayout(t *testing.T) {
 		if d.UserData.PlaybackPositionTicks != 30*60*media.TicksPerSecond {
 			t.Errorf("detail's user data: %+v", d.UserData)
 		}
+		// The administrator's library list shows it, with its media path,
+		// and says why it cannot be changed.
+		var folders []struct {
+			Name, CollectionType string
+			ItemID               string `json:"ItemId"`
+			Locations            []string
+		}
+		s.expect(req{"GET", "/Library/VirtualFolders", nil, as(token)}, 200, &folders)
+		if len(folders) != 1 || folders[0].Name != "Movies" || folders[0].CollectionType != "movies" || folders[0].ItemID != lib.ID.String() ||
+			!slices.Equal(folders[0].Locations, []string{"/data/movies"}) {
+			t.Errorf("virtual folders: %+v", folders)
+		}
+		code, body := s.do(req{"DELETE", "/Library/VirtualFolders?name=movies", nil, as(token)})
+		if code != 409 || !strings.Contains(string(body), "set up by Jellyfin") {
+			t.Errorf("removing Jellyfin's library: %d %s", code, body)
+		}
+
 		// The kid may see no library: nothing of it.
 		if got := list(kidToken, "/Items?Recursive=true&IncludeItemTypes=Movie"); len(got) != 0 {
 			t.Errorf("the kid sees %v", got)

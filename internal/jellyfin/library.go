@@ -66,6 +66,15 @@ func (rt *Router) listVirtualFolders(w http.ResponseWriter, r *http.Request, _ *
 	for _, l := range libs {
 		out = append(out, rt.virtualFolder(l, st))
 	}
+	// And those Jellyfin set up, as they are (never scanning: jellyha
+	// does not scan them).
+	jl, err := rt.store.JellyfinLibraries(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, l := range jl {
+		out = append(out, rt.virtualFolder(l, nil))
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -127,7 +136,18 @@ func (rt *Router) libraryNamed(r *http.Request, name string) (*store.Library, er
 	if name == "" {
 		return nil, media.Errorf(media.EINVALID, "name is required")
 	}
-	return rt.store.LibraryByName(r.Context(), name)
+	l, err := rt.store.LibraryByName(r.Context(), name)
+	if media.ErrorCode(err) == media.ENOTFOUND {
+		// Say why a library the client was just shown cannot be changed.
+		if jl, jerr := rt.store.JellyfinLibraries(r.Context()); jerr == nil {
+			for _, j := range jl {
+				if strings.EqualFold(j.Name, name) {
+					return nil, media.Errorf(media.ECONFLICT, "the library %q was set up by Jellyfin; jellyha shows and plays it but cannot change or scan it yet (add its folders as a new library to manage them with jellyha)", j.Name)
+				}
+			}
+		}
+	}
+	return l, err
 }
 
 func (rt *Router) removeVirtualFolder(w http.ResponseWriter, r *http.Request, _ *principal) error {

@@ -301,3 +301,35 @@ func (s *Store) syncCollectionFolder(ctx context.Context, id media.ID) error {
 	}
 	return media.Errorf(media.ENOTFOUND, "library %s not found", id)
 }
+
+// JellyfinLibraries are the libraries Jellyfin set up (its CollectionFolder
+// items with no jellyha_libraries row: a migrated or reused jellyfin.db),
+// as their Data JSON describes them: the type and the media paths
+// (PhysicalLocationsList, less the library's own folder under
+// root/default). jellyha browses and plays them (LibraryFolders) but does
+// not manage or scan them yet: its scanner files items under the
+// CollectionFolder, Jellyfin under a Folder per media path.
+func (s *Store) JellyfinLibraries(ctx context.Context) ([]*Library, error) {
+	return queryList(ctx, s, `SELECT b."Id", COALESCE(b."Name", ''), COALESCE(b."Path", ''), COALESCE(b."Data", '') FROM "BaseItems" b
+WHERE b."Type" = ? AND b."IsVirtualItem" = ? AND NOT EXISTS (SELECT 1 FROM jellyha_libraries l WHERE l.id = b."Id")
+ORDER BY b."SortName", b."Id"`, []any{media.ItemTypeCollectionFolder, false},
+		func(sc interface{ Scan(...any) error }) (*Library, error) {
+			l := &Library{Options: "{}"}
+			var path, data string
+			if err := sc.Scan(database.ScanGUID{ID: &l.ID}, &l.Name, &path, &data); err != nil {
+				return nil, err
+			}
+			var d struct {
+				CollectionType        string
+				PhysicalLocationsList []string
+			}
+			_ = json.Unmarshal([]byte(data), &d) // unreadable Data: a library without type or paths
+			l.CollectionType = d.CollectionType
+			for _, p := range d.PhysicalLocationsList {
+				if p != path && p != "" {
+					l.Paths = append(l.Paths, p)
+				}
+			}
+			return l, nil
+		})
+}
