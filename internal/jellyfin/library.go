@@ -142,7 +142,7 @@ func (rt *Router) libraryNamed(r *http.Request, name string) (*store.Library, er
 		if jl, jerr := rt.store.JellyfinLibraries(r.Context()); jerr == nil {
 			for _, j := range jl {
 				if strings.EqualFold(j.Name, name) {
-					return nil, media.Errorf(media.ECONFLICT, "the library %q was set up by Jellyfin; jellyha shows and plays it but cannot change or scan it yet (add its folders as a new library to manage them with jellyha)", j.Name)
+					return nil, media.Errorf(media.ECONFLICT, "the library %q was set up by Jellyfin; jellyha shows and plays it but cannot change or scan it yet", j.Name)
 				}
 			}
 		}
