@@ -124,6 +124,18 @@ func TestJellyfinLayout(t *testing.T) {
 			t.Errorf("removing Jellyfin's library: %d %s", code, body)
 		}
 
+		// Its folder cannot be added again as a library of jellyha's.
+		dir := t.TempDir()
+		if _, err := db.Write.ExecContext(ctx, db.Rebind(`UPDATE "BaseItems" SET "Data" = ? WHERE "Id" = ?`),
+			`{"PhysicalLocationsList":["/config/root/default/Movies","`+dir+`"],"PhysicalFolderIds":["`+phys.ID.String()+`"],"CollectionType":"movies"}`,
+			database.GUID(lib.ID)); err != nil {
+			t.Fatal(err)
+		}
+		code, body = s.do(req{"POST", "/Library/VirtualFolders?name=Films&collectionType=movies&paths=" + dir, nil, as(token)})
+		if code != 409 || !strings.Contains(string(body), "Jellyfin set up") {
+			t.Errorf("adding Jellyfin's folder again: %d %s", code, body)
+		}
+
 		// The kid may see no library: nothing of it.
 		if got := list(kidToken, "/Items?Recursive=true&IncludeItemTypes=Movie"); len(got) != 0 {
 			t.Errorf("the kid sees %v", got)

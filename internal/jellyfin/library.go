@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -79,14 +80,28 @@ func (rt *Router) listVirtualFolders(w http.ResponseWriter, r *http.Request, _ *
 	return nil
 }
 
-// checkPath refuses a folder this replica cannot see.
-func checkPath(p string) error {
+// checkPath refuses a folder this replica cannot see, and one a library
+// Jellyfin set up already holds: scanning it again would make new items
+// beside Jellyfin's, without their play state.
+func (rt *Router) checkPath(ctx context.Context, p string) error {
 	if p == "" {
 		return media.Errorf(media.EINVALID, "a folder path is required")
 	}
 	fi, err := os.Stat(p) //nolint:gosec // an administrator names a folder on the server: that is the endpoint
 	if err != nil || !fi.IsDir() {
 		return media.Errorf(media.EINVALID, "the folder %s does not exist", p)
+	}
+	jl, err := rt.store.JellyfinLibraries(ctx)
+	if err != nil {
+		return err
+	}
+	clean := filepath.Clean(p)
+	for _, l := range jl {
+		for _, have := range l.Paths {
+			if filepath.Clean(have) == clean {
+				return media.Errorf(media.ECONFLICT, "the folder %s is in the library %q that Jellyfin set up; adding it again would list its items twice", p, l.Name)
+			}
+		}
 	}
 	return nil
 }
@@ -117,7 +132,7 @@ func (rt *Router) addVirtualFolder(w http.ResponseWriter, r *http.Request, _ *pr
 		l.Options = string(b)
 	}
 	for _, p := range l.Paths {
-		if err := checkPath(p); err != nil {
+		if err := rt.checkPath(r.Context(), p); err != nil {
 			return err
 		}
 	}
@@ -180,7 +195,7 @@ func (rt *Router) addMediaPath(w http.ResponseWriter, r *http.Request, _ *princi
 	if p == "" {
 		p = body.Path
 	}
-	if err := checkPath(p); err != nil {
+	if err := rt.checkPath(r.Context(), p); err != nil {
 		return err
 	}
 	if err := rt.store.AddLibraryPath(r.Context(), l.ID, p); err != nil {
