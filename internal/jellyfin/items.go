@@ -695,6 +695,13 @@ func (rt *Router) getEpisodes(w http.ResponseWriter, r *http.Request, p *princip
 	if q.SeasonID, err = queryID(r, "SeasonId"); err != nil {
 		return err
 	}
+	if !q.SeasonID.IsZero() {
+		// A season of episodes Jellyfin filed under the series (no season
+		// folders): they name no season, only its number.
+		if season, err := rt.item(r.Context(), v, q.SeasonID); err == nil && season.SeriesID == series {
+			q.SeasonNumber = season.IndexNumber
+		}
+	}
 	if n, ok, err := queryInt(r, "Season"); err != nil {
 		return err
 	} else if ok {

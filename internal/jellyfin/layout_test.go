@@ -56,6 +56,32 @@ func TestJellyfinLayout(t *testing.T) {
 			save(f)
 			films = append(films, f)
 		}
+		// A show without season folders, as Jellyfin files one: the
+		// episodes hang under the series and name no season (an empty
+		// SeasonId), only its number; the season is an item of its own.
+		tvPhys := &media.Item{ID: media.NewID(), Type: media.ItemTypeFolder, Name: "tv", Path: "/data/tv", IsFolder: true, ParentID: root.ID,
+			AncestorIDs: []media.ID{root.ID}}
+		tvPhys.TopParentID = tvPhys.ID
+		save(tvPhys)
+		if _, err := db.Write.ExecContext(ctx, db.Rebind(`UPDATE "BaseItems" SET "Data" = ? WHERE "Id" = ?`),
+			`{"PhysicalLocationsList":["/config/root/default/Movies","/data/movies","/data/tv"],"PhysicalFolderIds":["`+phys.ID.String()+`","`+tvPhys.ID.String()+`"],"CollectionType":"movies"}`,
+			database.GUID(lib.ID)); err != nil {
+			t.Fatal(err)
+		}
+		show := &media.Item{ID: media.NewID(), Type: media.ItemTypeSeries, Name: "Justified", SortName: "Justified", Path: "/data/tv/Justified",
+			IsFolder: true, ParentID: tvPhys.ID, TopParentID: tvPhys.ID, AncestorIDs: []media.ID{tvPhys.ID, lib.ID, root.ID}}
+		save(show)
+		one := 1
+		season := &media.Item{ID: media.NewID(), Type: media.ItemTypeSeason, Name: "Season 1", IndexNumber: &one, IsFolder: true,
+			ParentID: show.ID, TopParentID: tvPhys.ID, SeriesID: show.ID, SeriesName: "Justified", AncestorIDs: []media.ID{show.ID, tvPhys.ID, lib.ID, root.ID}}
+		save(season)
+		for i := 1; i <= 3; i++ {
+			n := i
+			save(&media.Item{ID: media.NewID(), Type: media.ItemTypeEpisode, Name: "Episode " + string(rune('0'+i)), MediaType: "Video",
+				Path: "/data/tv/Justified/e" + string(rune('0'+i)) + ".mkv", ParentID: show.ID, TopParentID: tvPhys.ID, SeriesID: show.ID,
+				SeriesName: "Justified", ParentIndexNumber: &one, IndexNumber: &n, AncestorIDs: []media.ID{show.ID, tvPhys.ID, lib.ID, root.ID}})
+		}
+
 		s.completeWizard()
 		admin := s.addUser("admin", "pw", true)
 		kid := s.addUser("kid", "pw", false)
@@ -76,9 +102,11 @@ func TestJellyfinLayout(t *testing.T) {
 			s.expect(req{"GET", path, nil, as(tok)}, 200, &l)
 			return names(l.Items)
 		}
+		if got := list(token, "/Items?ParentId="+lib.ID.String()+"&SortBy=SortName"); !slices.Equal(got, []string{"Hard Eight", "Justified", "Nuremberg", "Wildcat"}) {
+			t.Errorf("the library's children: %v", got)
+		}
 		want := []string{"Hard Eight", "Nuremberg", "Wildcat"}
 		for _, path := range []string{
-			"/Items?ParentId=" + lib.ID.String() + "&SortBy=SortName",
 			"/Items?ParentId=" + lib.ID.String() + "&Recursive=true&IncludeItemTypes=Movie&SortBy=SortName",
 			"/Items?Recursive=true&IncludeItemTypes=Movie&SortBy=SortName",
 		} {
@@ -88,6 +116,12 @@ func TestJellyfinLayout(t *testing.T) {
 		}
 		if got := list(token, "/Items?Recursive=true"); slices.Contains(got, "movies") || !slices.Contains(got, "Movies") {
 			t.Errorf("everything: %v (the physical folder must not show, the library must)", got)
+		}
+		if got := list(token, "/Shows/"+show.ID.String()+"/Episodes?SeasonId="+season.ID.String()); !slices.Equal(got, []string{"Episode 1", "Episode 2", "Episode 3"}) {
+			t.Errorf("the season's episodes: %v", got)
+		}
+		if got := list(token, "/Shows/"+show.ID.String()+"/Seasons"); !slices.Equal(got, []string{"Season 1"}) {
+			t.Errorf("the show's seasons: %v", got)
 		}
 		if got := list(token, "/UserItems/Resume"); !slices.Equal(got, []string{"Nuremberg"}) {
 			t.Errorf("resume: %v", got)
@@ -116,7 +150,7 @@ func TestJellyfinLayout(t *testing.T) {
 		}
 		s.expect(req{"GET", "/Library/VirtualFolders", nil, as(token)}, 200, &folders)
 		if len(folders) != 1 || folders[0].Name != "Movies" || folders[0].CollectionType != "movies" || folders[0].ItemID != lib.ID.String() ||
-			!slices.Equal(folders[0].Locations, []string{"/data/movies"}) {
+			!slices.Equal(folders[0].Locations, []string{"/data/movies", "/data/tv"}) {
 			t.Errorf("virtual folders: %+v", folders)
 		}
 		code, body := s.do(req{"DELETE", "/Library/VirtualFolders?name=movies", nil, as(token)})
@@ -127,7 +161,7 @@ func TestJellyfinLayout(t *testing.T) {
 		// Its folder cannot be added again as a library of jellyha's.
 		dir := t.TempDir()
 		if _, err := db.Write.ExecContext(ctx, db.Rebind(`UPDATE "BaseItems" SET "Data" = ? WHERE "Id" = ?`),
-			`{"PhysicalLocationsList":["/config/root/default/Movies","`+dir+`"],"PhysicalFolderIds":["`+phys.ID.String()+`"],"CollectionType":"movies"}`,
+			`{"PhysicalLocationsList":["/config/root/default/Movies","`+dir+`"],"PhysicalFolderIds":["`+phys.ID.String()+`","`+tvPhys.ID.String()+`"],"CollectionType":"movies"}`,
 			database.GUID(lib.ID)); err != nil {
 			t.Fatal(err)
 		}

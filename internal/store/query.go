@@ -62,14 +62,19 @@ type ItemQuery struct {
 	// IsResumable keeps items with a playback position.
 	IsResumable bool
 	// NotPlayed excludes played items (resume, latest).
-	NotPlayed         bool
-	Genres            []string
-	GenreIDs          []media.ID
-	Years             []int
-	SearchTerm        string
-	NameStartsWith    string
-	SeriesID          media.ID
-	SeasonID          media.ID
+	NotPlayed      bool
+	Genres         []string
+	GenreIDs       []media.ID
+	Years          []int
+	SearchTerm     string
+	NameStartsWith string
+	SeriesID       media.ID
+	SeasonID       media.ID
+	// SeasonNumber, with SeasonID, also takes the series' episodes that
+	// name no season but carry this season number: Jellyfin files the
+	// episodes of a show without season folders under the series, with an
+	// empty SeasonId.
+	SeasonNumber      *int
 	ParentIndexNumber *int
 	// IsMissing false (or nil) drops virtual items, as clients expect.
 	IncludeVirtual bool
@@ -348,7 +353,10 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	if !q.SeriesID.IsZero() {
 		c.add(`b."SeriesId" = ?`, database.GUID(q.SeriesID))
 	}
-	if !q.SeasonID.IsZero() {
+	if !q.SeasonID.IsZero() && q.SeasonNumber != nil {
+		c.add(`(b."SeasonId" = ? OR (b."ParentIndexNumber" = ? AND (b."SeasonId" IS NULL OR b."SeasonId" = ?)))`,
+			database.GUID(q.SeasonID), *q.SeasonNumber, database.GUID(media.NilID))
+	} else if !q.SeasonID.IsZero() {
 		c.add(`b."SeasonId" = ?`, database.GUID(q.SeasonID))
 	}
 	if q.ParentIndexNumber != nil {
