@@ -120,8 +120,12 @@ func TestJellyfinLayout(t *testing.T) {
 		if got := list(token, "/Shows/"+show.ID.String()+"/Episodes?SeasonId="+season.ID.String()); !slices.Equal(got, []string{"Episode 1", "Episode 2", "Episode 3"}) {
 			t.Errorf("the season's episodes: %v", got)
 		}
-		if got := list(token, "/Shows/"+show.ID.String()+"/Seasons"); !slices.Equal(got, []string{"Season 1"}) {
+		var seasons listIn
+		s.expect(req{"GET", "/Shows/" + show.ID.String() + "/Seasons", nil, as(token)}, 200, &seasons)
+		if got := names(seasons.Items); !slices.Equal(got, []string{"Season 1"}) {
 			t.Errorf("the show's seasons: %v", got)
+		} else if u := seasons.Items[0].UserData; u.UnplayedItemCount == nil || *u.UnplayedItemCount != 3 {
+			t.Errorf("the season's unplayed count: %+v, want 3", u)
 		}
 		if got := list(token, "/UserItems/Resume"); !slices.Equal(got, []string{"Nuremberg"}) {
 			t.Errorf("resume: %v", got)

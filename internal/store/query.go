@@ -368,22 +368,38 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 // qualified is itemColumns on the table alias b.
 var qualified = regexp.MustCompile(`"(\w+)"`).ReplaceAllString(itemColumns, `b."$1"`)
 
+// episodesOf counts the episodes of series or season b (with cond, more
+// conditions on the episode e): those under it (AncestorIds) and, for a
+// season of a show Jellyfin filed without season folders, those of its
+// series with its number and no season of their own. The second count is
+// its own CASE arm so that a series' count keeps its index lookups.
+func episodesOf(cond string) string {
+	under := `e."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = b."Id")`
+	return `CASE WHEN b."Type" IN (?, ?) THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."Type" = ? AND e."IsVirtualItem" = ? AND ` + under + cond + `)
+    + CASE WHEN b."Type" = ? THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."SeriesId" = b."SeriesId" AND e."Type" = ? AND e."IsVirtualItem" = ?
+      AND e."ParentIndexNumber" = b."IndexNumber" AND (e."SeasonId" IS NULL OR e."SeasonId" = ?) AND NOT ` + under + cond + `) ELSE 0 END END`
+}
+
+func episodesOfArgs(extra ...any) []any {
+	a := []any{media.ItemTypeSeries, media.ItemTypeSeason, media.ItemTypeEpisode, false}
+	a = append(a, extra...)
+	a = append(a, media.ItemTypeSeason, media.ItemTypeEpisode, false, database.GUID(media.NilID))
+	return append(a, extra...)
+}
+
 // pageExtra are the columns the page adds to an item's.
-const pageExtra = `COALESCE(b."Studios", ''), COALESCE(b."OriginalTitle", ''), COALESCE(b."OfficialRating", ''), b."CriticRating",
+var pageExtra = `COALESCE(b."Studios", ''), COALESCE(b."OriginalTitle", ''), COALESCE(b."OfficialRating", ''), b."CriticRating",
   CASE WHEN b."Type" = ? THEN b."Data" END,
   CASE WHEN b."IsFolder" THEN (SELECT COUNT(*) FROM "BaseItems" c WHERE c."ParentId" = b."Id" AND c."IsVirtualItem" = ?) END,
-  CASE WHEN b."Type" IN (?, ?) THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."Type" = ? AND e."IsVirtualItem" = ?
-    AND e."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = b."Id")) END,
-  CASE WHEN b."Type" IN (?, ?) THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."Type" = ? AND e."IsVirtualItem" = ?
-    AND e."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = b."Id")
-    AND EXISTS (SELECT 1 FROM "UserData" p WHERE p."ItemId" = e."Id" AND p."UserId" = ? AND p."Played" = ?)) END,
+  ` + episodesOf("") + `,
+  ` + episodesOf(` AND EXISTS (SELECT 1 FROM "UserData" p WHERE p."ItemId" = e."Id" AND p."UserId" = ? AND p."Played" = ?)`) + `,
   ud."CustomDataKey", ud."AudioStreamIndex", ud."IsFavorite", ud."LastPlayedDate", ud."Likes", ud."PlayCount",
   ud."PlaybackPositionTicks", ud."Played", ud."Rating", ud."SubtitleStreamIndex"`
 
 func (s *Store) pageExtraArgs(user media.ID) []any {
-	return []any{media.ItemTypeCollectionFolder, false,
-		media.ItemTypeSeries, media.ItemTypeSeason, media.ItemTypeEpisode, false,
-		media.ItemTypeSeries, media.ItemTypeSeason, media.ItemTypeEpisode, false, database.GUID(user), true}
+	args := []any{media.ItemTypeCollectionFolder, false}
+	args = append(args, episodesOfArgs()...)
+	return append(args, episodesOfArgs(database.GUID(user), true)...)
 }
 
 // QueryItems returns one page of the items q selects, with the caller's
