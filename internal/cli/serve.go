@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -60,6 +61,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	log, err := newLogger(e.stderr, *logLevel)
 	if err != nil {
 		return err
+	}
+	// The server runs without them, but a newcomer should know at once
+	// why files show no streams or durations and nothing transcodes.
+	for _, prog := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			log.Warn(prog + " is not installed: scans read no streams or durations and nothing transcodes; on Debian: apt-get install ffmpeg")
+		}
 	}
 	db, err := openDB(ctx, e, &f, log)
 	if err != nil {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"strings"
 	"testing"
 )
@@ -25,5 +27,20 @@ func TestServeRefusesAnEmptyWebDir(t *testing.T) {
 	}
 	if out, _, _ := run(t, nil, "serve", "-h"); !strings.Contains(out, "-webdir") {
 		t.Errorf("serve -h does not mention --webdir:\n%s", out)
+	}
+}
+
+// TestServeSaysFFmpegIsMissing: without ffmpeg and ffprobe on the PATH,
+// serve says at start which package to install, before anything else.
+func TestServeSaysFFmpegIsMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // serve logs the warning, then stops at the database
+	var o, e bytes.Buffer
+	Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--discovery-addr", ""}, &o, &e, []string{"JELLYFIN_DATA_DIR=" + t.TempDir()})
+	for _, prog := range []string{"ffmpeg", "ffprobe"} {
+		if !strings.Contains(e.String(), prog+" is not installed") || !strings.Contains(e.String(), "apt-get install ffmpeg") {
+			t.Errorf("no word of the missing %s:\n%s", prog, e.String())
+		}
 	}
 }
