@@ -47,7 +47,7 @@ func TestJellyfinLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 		var films []*media.Item
-		for i, name := range []string{"Hard Eight", "Nuremberg", "Wildcat"} {
+		for i, name := range []string{"Alpha", "Bravo", "Charlie"} {
 			created := time.Date(2025, 12, 1+i, 0, 0, 0, 0, time.UTC)
 			runtime := int64(100 * 60 * media.TicksPerSecond)
 			f := &media.Item{ID: media.NewID(), Type: media.ItemTypeMovie, Name: name, SortName: name, MediaType: "Video",
@@ -68,18 +68,18 @@ func TestJellyfinLayout(t *testing.T) {
 			database.GUID(lib.ID)); err != nil {
 			t.Fatal(err)
 		}
-		show := &media.Item{ID: media.NewID(), Type: media.ItemTypeSeries, Name: "Justified", SortName: "Justified", Path: "/data/tv/Justified",
+		show := &media.Item{ID: media.NewID(), Type: media.ItemTypeSeries, Name: "Delta Show", SortName: "Delta Show", Path: "/data/tv/Delta Show",
 			IsFolder: true, ParentID: tvPhys.ID, TopParentID: tvPhys.ID, AncestorIDs: []media.ID{tvPhys.ID, lib.ID, root.ID}}
 		save(show)
 		one := 1
 		season := &media.Item{ID: media.NewID(), Type: media.ItemTypeSeason, Name: "Season 1", IndexNumber: &one, IsFolder: true,
-			ParentID: show.ID, TopParentID: tvPhys.ID, SeriesID: show.ID, SeriesName: "Justified", AncestorIDs: []media.ID{show.ID, tvPhys.ID, lib.ID, root.ID}}
+			ParentID: show.ID, TopParentID: tvPhys.ID, SeriesID: show.ID, SeriesName: "Delta Show", AncestorIDs: []media.ID{show.ID, tvPhys.ID, lib.ID, root.ID}}
 		save(season)
 		for i := 1; i <= 3; i++ {
 			n := i
 			save(&media.Item{ID: media.NewID(), Type: media.ItemTypeEpisode, Name: "Episode " + string(rune('0'+i)), MediaType: "Video",
-				Path: "/data/tv/Justified/e" + string(rune('0'+i)) + ".mkv", ParentID: show.ID, TopParentID: tvPhys.ID, SeriesID: show.ID,
-				SeriesName: "Justified", ParentIndexNumber: &one, IndexNumber: &n, AncestorIDs: []media.ID{show.ID, tvPhys.ID, lib.ID, root.ID}})
+				Path: "/data/tv/Delta Show/e" + string(rune('0'+i)) + ".mkv", ParentID: show.ID, TopParentID: tvPhys.ID, SeriesID: show.ID,
+				SeriesName: "Delta Show", ParentIndexNumber: &one, IndexNumber: &n, AncestorIDs: []media.ID{show.ID, tvPhys.ID, lib.ID, root.ID}})
 		}
 
 		s.completeWizard()
@@ -90,7 +90,7 @@ func TestJellyfinLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 		played := time.Date(2025, 12, 11, 12, 0, 0, 0, time.UTC)
-		if err := s.store.SaveUserData(ctx, &media.UserData{ItemID: films[1].ID, UserID: admin.ID, Key: "1422166",
+		if err := s.store.SaveUserData(ctx, &media.UserData{ItemID: films[1].ID, UserID: admin.ID, Key: "100001",
 			PlaybackPositionTicks: 30 * 60 * media.TicksPerSecond, PlayCount: 1, LastPlayedDate: &played}); err != nil {
 			t.Fatal(err)
 		}
@@ -102,10 +102,10 @@ func TestJellyfinLayout(t *testing.T) {
 			s.expect(req{"GET", path, nil, as(tok)}, 200, &l)
 			return names(l.Items)
 		}
-		if got := list(token, "/Items?ParentId="+lib.ID.String()+"&SortBy=SortName"); !slices.Equal(got, []string{"Hard Eight", "Justified", "Nuremberg", "Wildcat"}) {
+		if got := list(token, "/Items?ParentId="+lib.ID.String()+"&SortBy=SortName"); !slices.Equal(got, []string{"Alpha", "Bravo", "Charlie", "Delta Show"}) {
 			t.Errorf("the library's children: %v", got)
 		}
-		want := []string{"Hard Eight", "Nuremberg", "Wildcat"}
+		want := []string{"Alpha", "Bravo", "Charlie"}
 		for _, path := range []string{
 			"/Items?ParentId=" + lib.ID.String() + "&Recursive=true&IncludeItemTypes=Movie&SortBy=SortName",
 			"/Items?Recursive=true&IncludeItemTypes=Movie&SortBy=SortName",
@@ -127,12 +127,12 @@ func TestJellyfinLayout(t *testing.T) {
 		} else if u := seasons.Items[0].UserData; u.UnplayedItemCount == nil || *u.UnplayedItemCount != 3 {
 			t.Errorf("the season's unplayed count: %+v, want 3", u)
 		}
-		if got := list(token, "/UserItems/Resume"); !slices.Equal(got, []string{"Nuremberg"}) {
+		if got := list(token, "/UserItems/Resume"); !slices.Equal(got, []string{"Bravo"}) {
 			t.Errorf("resume: %v", got)
 		}
 		var latest []ItemIn
 		s.expect(req{"GET", "/Items/Latest?ParentId=" + lib.ID.String(), nil, as(token)}, 200, &latest)
-		if got := names(latest); len(got) == 0 || got[0] != "Wildcat" {
+		if got := names(latest); len(got) == 0 || got[0] != "Charlie" {
 			t.Errorf("latest: %v", got)
 		}
 		var views listIn
