@@ -639,30 +639,30 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	return nil
 }
 
-// visibleSeries checks that the series in the path is one the viewer may
-// see.
-func (rt *Router) visibleSeries(r *http.Request, v *viewer) (media.ID, error) {
+// pathSeries is the path's {seriesId}, checked to be a series the caller
+// may see, with the viewer it was read as (pathItem's twin for /Shows).
+func (rt *Router) pathSeries(r *http.Request, p *principal) (*viewer, media.ID, error) {
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return nil, media.NilID, err
+	}
 	id, err := pathID(r, "seriesId")
 	if err != nil {
-		return id, err
+		return nil, id, err
 	}
 	it, err := rt.item(r.Context(), v, id)
 	if err != nil {
-		return id, err
+		return nil, id, err
 	}
 	if it.Type != media.ItemTypeSeries {
-		return id, media.Errorf(media.ENOTFOUND, "series %s not found", id)
+		return nil, id, media.Errorf(media.ENOTFOUND, "series %s not found", id)
 	}
-	return id, nil
+	return v, id, nil
 }
 
 // getSeasons is GET /Shows/{seriesId}/Seasons.
 func (rt *Router) getSeasons(w http.ResponseWriter, r *http.Request, p *principal) error {
-	v, err := rt.viewerOf(r, p)
-	if err != nil {
-		return err
-	}
-	series, err := rt.visibleSeries(r, v)
+	v, series, err := rt.pathSeries(r, p)
 	if err != nil {
 		return err
 	}
@@ -681,11 +681,7 @@ func (rt *Router) getSeasons(w http.ResponseWriter, r *http.Request, p *principa
 // getEpisodes is GET /Shows/{seriesId}/Episodes, optionally of one season
 // (SeasonId, or Season by number).
 func (rt *Router) getEpisodes(w http.ResponseWriter, r *http.Request, p *principal) error {
-	v, err := rt.viewerOf(r, p)
-	if err != nil {
-		return err
-	}
-	series, err := rt.visibleSeries(r, v)
+	v, series, err := rt.pathSeries(r, p)
 	if err != nil {
 		return err
 	}
