@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -23,13 +24,21 @@ type Secondary struct {
 // primary keys stay: they are constraints.
 func PostgresSecondaries() []Secondary {
 	ddl := JellyfinDDL(PostgreSQL)
+	// jellyha's indexes as its migrations leave them: a later migration's
+	// DROP INDEX "jellyha_..." takes out an earlier one's.
+	var ours []string
 	for _, m := range jellyhaMigrations(PostgreSQL) {
 		for line := range strings.SplitSeq(m.sql, "\n") {
-			if strings.HasPrefix(line, `CREATE INDEX "jellyha_`) && strings.Contains(line, ` ON "`) {
-				ddl += "\n" + line
+			switch {
+			case strings.HasPrefix(line, `CREATE INDEX "jellyha_`) && strings.Contains(line, ` ON "`):
+				ours = append(ours, line)
+			case strings.HasPrefix(line, `DROP INDEX "jellyha_`):
+				name := quotedName(line)
+				ours = slices.DeleteFunc(ours, func(l string) bool { return quotedName(l) == name })
 			}
 		}
 	}
+	ddl += "\n" + strings.Join(ours, "\n")
 	var out []Secondary
 	table := ""
 	for line := range strings.SplitSeq(ddl, "\n") {
