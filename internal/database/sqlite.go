@@ -140,7 +140,12 @@ func (p *SQLite) Open(ctx context.Context) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	// Read connections are kept, not closed when more than two are idle
+	// (database/sql's default): a new one runs the pragmas and parses the
+	// schema again, and concurrent requests made that churn.
+	readers := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
 	p.log.Debug("opened database", "provider", SQLiteProvider, "path", abs)
 	return &DB{Engine: schema.SQLite, Read: r, Write: w, provider: SQLiteProvider, conn: p.ConnectionString(), log: p.log}, nil
 }
