@@ -34,7 +34,7 @@ func (s *Store) permissionsWhere(ctx context.Context, where string, args []any) 
 	var out map[media.ID]map[media.PermissionKind]bool
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = make(map[media.ID]map[media.PermissionKind]bool)
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "UserId", "Kind", "Value" FROM "Permissions"`+where), args...)
+		rows, err := s.db.Query(ctx, `SELECT "UserId", "Kind", "Value" FROM "Permissions"`+where, args...)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *Store) Settings(ctx context.Context, keys ...string) (map[string]string
 	query := `SELECT key, value FROM jellyha_settings WHERE key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		clear(out)
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+		rows, err := s.db.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}

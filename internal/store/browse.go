@@ -39,8 +39,8 @@ func (s *Store) LibraryFolders(ctx context.Context) (*LibraryFolders, error) {
 	var lf *LibraryFolders
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		lf = &LibraryFolders{}
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Id", "Data" FROM "BaseItems" WHERE "Type" = ? AND "IsVirtualItem" = ?
-ORDER BY "SortName", "Id"`), media.ItemTypeCollectionFolder, false)
+		rows, err := s.db.Query(ctx, `SELECT "Id", "Data" FROM "BaseItems" WHERE "Type" = ? AND "IsVirtualItem" = ?
+ORDER BY "SortName", "Id"`, media.ItemTypeCollectionFolder, false)
 		if err != nil {
 			return err
 		}
@@ -254,7 +254,7 @@ WHERE u."UserId" = ? AND u."Played" = ? AND e."Id" = u."ItemId" AND ` + nextUpEp
 ORDER BY u."LastPlayedDate" DESC NULLS LAST, u."ItemId" DESC, u."CustomDataKey" DESC
 LIMIT ? OFFSET ?`
 	var out []playedRow
-	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+	rows, err := s.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +314,7 @@ SELECT l.sid, (SELECT n."Id" FROM "BaseItems" n
     ORDER BY n."ParentIndexNumber", n."IndexNumber", n."Id" LIMIT 1)
 FROM l JOIN "BaseItems" p ON p."Id" = l.lid`
 		err := func() error {
-			rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+			rows, err := s.db.Query(ctx, query, args...)
 			if err != nil {
 				return err
 			}
@@ -350,9 +350,9 @@ func (s *Store) ItemPeople(ctx context.Context, id media.ID) ([]Credit, error) {
 	var out []Credit
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT p."Id", p."Name", m."Role", COALESCE(p."PersonType", '')
+		rows, err := s.db.Query(ctx, `SELECT p."Id", p."Name", m."Role", COALESCE(p."PersonType", '')
 FROM "PeopleBaseItemMap" m JOIN "Peoples" p ON p."Id" = m."PeopleId" WHERE m."ItemId" = ?
-ORDER BY CASE WHEN m."ListOrder" IS NULL THEN 0 ELSE 1 END DESC, m."ListOrder", p."Name", p."Id"`), database.GUID(id))
+ORDER BY CASE WHEN m."ListOrder" IS NULL THEN 0 ELSE 1 END DESC, m."ListOrder", p."Name", p."Id"`, database.GUID(id))
 		if err != nil {
 			return err
 		}
@@ -378,9 +378,9 @@ func (s *Store) ItemValues(ctx context.Context, id media.ID, typ media.ItemValue
 	var out []media.ItemValue
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT v."ItemValueId", v."Value", v."CleanValue"
+		rows, err := s.db.Query(ctx, `SELECT v."ItemValueId", v."Value", v."CleanValue"
 FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId" WHERE m."ItemId" = ? AND v."Type" = ?
-ORDER BY v."Value", v."ItemValueId"`), database.GUID(id), int(typ))
+ORDER BY v."Value", v."ItemValueId"`, database.GUID(id), int(typ))
 		if err != nil {
 			return err
 		}
@@ -520,9 +520,9 @@ func (s *Store) DisplayPreferences(ctx context.Context, user, item media.ID, cli
 		x := &media.DisplayPreferences{UserID: user, ItemID: item, Client: client}
 		var indexBy sql.NullInt64
 		var theme, tvHome sql.NullString
-		err := s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT "Id", "ShowSidebar", "ShowBackdrop", "ScrollDirection", "IndexBy",
+		err := s.db.QueryRow(ctx, `SELECT "Id", "ShowSidebar", "ShowBackdrop", "ScrollDirection", "IndexBy",
   "SkipForwardLength", "SkipBackwardLength", "ChromecastVersion", "EnableNextVideoInfoOverlay", "DashboardTheme", "TvHome"
-FROM "DisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`), database.GUID(user), database.GUID(item), client).Scan(
+FROM "DisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`, database.GUID(user), database.GUID(item), client).Scan(
 			&x.ID, &x.ShowSidebar, &x.ShowBackdrop, &x.ScrollDirection, &indexBy, &x.SkipForwardLength, &x.SkipBackwardLength,
 			&x.ChromecastVersion, &x.EnableNextVideoInfoOverlay, &theme, &tvHome)
 		switch {
@@ -531,7 +531,7 @@ FROM "DisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`)
 			return err
 		default:
 			x.IndexBy, x.DashboardTheme, x.TvHome = intPtr(indexBy), theme.String, tvHome.String
-			rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Id", "Order", "Type" FROM "HomeSection" WHERE "DisplayPreferencesId" = ? ORDER BY "Order", "Id"`), x.ID)
+			rows, err := s.db.Query(ctx, `SELECT "Id", "Order", "Type" FROM "HomeSection" WHERE "DisplayPreferencesId" = ? ORDER BY "Order", "Id"`, x.ID)
 			if err != nil {
 				return err
 			}
@@ -550,8 +550,8 @@ FROM "DisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`)
 		}
 		y := &media.ItemDisplayPreferences{UserID: user, ItemID: item, Client: client}
 		var yIndex sql.NullInt64
-		err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT "Id", "ViewType", "RememberIndexing", "IndexBy", "RememberSorting", "SortBy", "SortOrder"
-FROM "ItemDisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ? ORDER BY "Id" LIMIT 1`), database.GUID(user), database.GUID(item), client).Scan(
+		err = s.db.QueryRow(ctx, `SELECT "Id", "ViewType", "RememberIndexing", "IndexBy", "RememberSorting", "SortBy", "SortOrder"
+FROM "ItemDisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ? ORDER BY "Id" LIMIT 1`, database.GUID(user), database.GUID(item), client).Scan(
 			&y.ID, &y.ViewType, &y.RememberIndexing, &yIndex, &y.RememberSorting, &y.SortBy, &y.SortOrder)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -561,8 +561,8 @@ FROM "ItemDisplayPreferences" WHERE "UserId" = ? AND "ItemId" = ? AND "Client" =
 			y.IndexBy = intPtr(yIndex)
 			ip = y
 		}
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Key", "Value" FROM "CustomItemDisplayPreferences"
-WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`), database.GUID(user), database.GUID(item), client)
+		rows, err := s.db.Query(ctx, `SELECT "Key", "Value" FROM "CustomItemDisplayPreferences"
+WHERE "UserId" = ? AND "ItemId" = ? AND "Client" = ?`, database.GUID(user), database.GUID(item), client)
 		if err != nil {
 			return err
 		}
@@ -658,7 +658,7 @@ func (s *Store) ContentTypes(ctx context.Context, lib media.ID) (map[string]int,
 	out := map[string]int{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		clear(out)
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "Type", COUNT(*) FROM "BaseItems" WHERE "TopParentId" = ? AND "IsVirtualItem" = ? GROUP BY "Type"`),
+		rows, err := s.db.Query(ctx, `SELECT "Type", COUNT(*) FROM "BaseItems" WHERE "TopParentId" = ? AND "IsVirtualItem" = ? GROUP BY "Type"`,
 			database.GUID(lib), false)
 		if err != nil {
 			return err

@@ -89,7 +89,7 @@ func (s *Store) Item(ctx context.Context, id media.ID) (*media.Item, error) {
 	var it *media.Item
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		var err error
-		it, err = scanItem(s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT `+itemColumns+` FROM "BaseItems" WHERE "Id" = ?`), database.GUID(id)))
+		it, err = scanItem(s.db.QueryRow(ctx, `SELECT `+itemColumns+` FROM "BaseItems" WHERE "Id" = ?`, database.GUID(id)))
 		if err != nil {
 			return err
 		}
@@ -105,9 +105,9 @@ func (s *Store) Item(ctx context.Context, id media.ID) (*media.Item, error) {
 // ancestors returns an item's AncestorIds, nearest first: an ancestor that
 // is itself below another comes before it.
 func (s *Store) ancestors(ctx context.Context, id media.ID) ([]media.ID, error) {
-	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT a."ParentItemId",
+	rows, err := s.db.Query(ctx, `SELECT a."ParentItemId",
   (SELECT COUNT(*) FROM "AncestorIds" b WHERE b."ItemId" = a."ParentItemId") AS depth
-FROM "AncestorIds" a WHERE a."ItemId" = ? ORDER BY depth DESC`), database.GUID(id))
+FROM "AncestorIds" a WHERE a."ItemId" = ? ORDER BY depth DESC`, database.GUID(id))
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ func (s *Store) orderedIDs(ctx context.Context, query string, args []any) ([]med
 	var ids []media.ID
 	err = s.db.Retry(ctx, func(ctx context.Context) error {
 		ids = ids[:0]
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+		rows, err := s.db.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}

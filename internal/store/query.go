@@ -512,7 +512,7 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 	page := &ItemPage{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		page.Items = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+		rows, err := s.db.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -624,8 +624,8 @@ func (s *Store) attachChunk(ctx context.Context, byID map[media.ID]*ItemRow, ids
 		for _, id := range ids {
 			byID[id].Images, byID[id].Providers = nil, nil
 		}
-		rs, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "ItemId", "ImageType", "Path", "Width", "Height", "DateModified", "Blurhash"
-FROM "BaseItemImageInfos" WHERE "ItemId" IN (`+in+`) ORDER BY "ItemId", "ImageType", "Path", "Id"`), guids(ids)...)
+		rs, err := s.db.Query(ctx, `SELECT "ItemId", "ImageType", "Path", "Width", "Height", "DateModified", "Blurhash"
+FROM "BaseItemImageInfos" WHERE "ItemId" IN (`+in+`) ORDER BY "ItemId", "ImageType", "Path", "Id"`, guids(ids)...)
 		if err != nil {
 			return err
 		}
@@ -644,8 +644,8 @@ FROM "BaseItemImageInfos" WHERE "ItemId" IN (`+in+`) ORDER BY "ItemId", "ImageTy
 		if err := rs.Err(); err != nil {
 			return err
 		}
-		ps, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "ItemId", "ProviderId", "ProviderValue" FROM "BaseItemProviders"
-WHERE "ItemId" IN (`+in+`)`), guids(ids)...)
+		ps, err := s.db.Query(ctx, `SELECT "ItemId", "ProviderId", "ProviderValue" FROM "BaseItemProviders"
+WHERE "ItemId" IN (`+in+`)`, guids(ids)...)
 		if err != nil {
 			return err
 		}

@@ -220,10 +220,10 @@ func (s *Store) LibraryFiles(ctx context.Context, lib media.ID) ([]*LibraryFile,
 	var out []*LibraryFile
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT b."Id", b."Type", b."Path", b."ParentId",
+		rows, err := s.db.Query(ctx, `SELECT b."Id", b."Type", b."Path", b."ParentId",
   f.size, f.mtime_ns, f.probe, f.sig, f.path
 FROM "BaseItems" b LEFT JOIN jellyha_scan_files f ON f.item_id = b."Id"
-WHERE b."TopParentId" = ? AND b."Path" IS NOT NULL AND b."IsVirtualItem" = ? AND b."Id" <> ?`), database.GUID(lib), false, database.GUID(lib))
+WHERE b."TopParentId" = ? AND b."Path" IS NOT NULL AND b."IsVirtualItem" = ? AND b."Id" <> ?`, database.GUID(lib), false, database.GUID(lib))
 		if err != nil {
 			return err
 		}

@@ -112,11 +112,11 @@ func (s *Store) Sessions(ctx context.Context, since time.Time) ([]*PlaySession, 
 	var out []*PlaySession
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT s.id, s.user_id, COALESCE(u."Username", ''), s.client, s.device_id,
+		rows, err := s.db.Query(ctx, `SELECT s.id, s.user_id, COALESCE(u."Username", ''), s.client, s.device_id,
   s.device_name, s.app_version, s.item_id, s.media_source_id, s.play_session_id, s.play_method, s.position_ticks, s.is_paused,
   s.is_muted, s.audio_stream_index, s.subtitle_stream_index, s.started_ms, s.last_report_ms
 FROM jellyha_sessions s LEFT JOIN "Users" u ON u."Id" = s.user_id
-WHERE s.last_report_ms >= ? ORDER BY s.last_report_ms DESC, s.id`), since.UnixMilli())
+WHERE s.last_report_ms >= ? ORDER BY s.last_report_ms DESC, s.id`, since.UnixMilli())
 		if err != nil {
 			return err
 		}
@@ -179,11 +179,11 @@ func (s *Store) ItemStreams(ctx context.Context, id media.ID) ([]media.MediaStre
 	var out []media.MediaStream
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT "StreamIndex", "StreamType", COALESCE("Codec", ''), COALESCE("Language", ''),
+		rows, err := s.db.Query(ctx, `SELECT "StreamIndex", "StreamType", COALESCE("Codec", ''), COALESCE("Language", ''),
   COALESCE("Title", ''), COALESCE("Profile", ''), COALESCE("ChannelLayout", ''), COALESCE("PixelFormat", ''), COALESCE("AspectRatio", ''),
   COALESCE("CodecTag", ''), COALESCE("Path", ''), "IsDefault", "IsForced", "IsExternal", "IsInterlaced", "IsAvc", "IsHearingImpaired",
   "BitRate", "BitDepth", "Channels", "SampleRate", "Width", "Height", "RefFrames", "Level", "AverageFrameRate", "RealFrameRate"
-FROM "MediaStreamInfos" WHERE "ItemId" = ? ORDER BY "StreamIndex"`), database.GUID(id))
+FROM "MediaStreamInfos" WHERE "ItemId" = ? ORDER BY "StreamIndex"`, database.GUID(id))
 		if err != nil {
 			return err
 		}

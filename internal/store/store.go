@@ -31,7 +31,7 @@ func (s *Store) DB() *database.DB { return s.db }
 // queryRow runs a single-row read with retries and scans it.
 func (s *Store) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
 	return s.db.Retry(ctx, func(ctx context.Context) error {
-		return s.db.Read.QueryRowContext(ctx, s.db.Rebind(query), args...).Scan(dest...)
+		return s.db.QueryRow(ctx, query, args...).Scan(dest...)
 	})
 }
 
@@ -52,7 +52,7 @@ func queryList[T any](ctx context.Context, s *Store, query string, args []any, s
 	var out []T
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(query), args...)
+		rows, err := s.db.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}

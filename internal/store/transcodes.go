@@ -74,7 +74,7 @@ func (s *Store) TranscodeOwner(ctx context.Context, key string) (*TranscodeClaim
 	var out *TranscodeClaim
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		var err error
-		out, err = scanClaim(s.db.Read.QueryRowContext(ctx, s.db.Rebind(transcodeSelect+` WHERE job_key = ?`), key))
+		out, err = scanClaim(s.db.QueryRow(ctx, transcodeSelect+` WHERE job_key = ?`, key))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {

@@ -162,7 +162,7 @@ func (s *Store) userWhere(ctx context.Context, where string, arg any) (*media.Us
 	var u *media.User
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		var err error
-		u, err = scanUser(s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT `+userColumns+` FROM "Users" u WHERE `+where), arg))
+		u, err = scanUser(s.db.QueryRow(ctx, `SELECT `+userColumns+` FROM "Users" u WHERE `+where, arg))
 		return err
 	})
 	if err != nil {
