@@ -97,8 +97,21 @@ func (s *Store) bulkInsert(ctx context.Context, table string, cols []string, n i
 	if n == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(t tx) error { return insertRows(ctx, t, table, cols, n, row) })
+	return s.inTx(ctx, func(t tx) error {
+		if filtersRead[table] {
+			if err := bumpItems(ctx, t); err != nil {
+				return err
+			}
+		}
+		return insertRows(ctx, t, table, cols, n, row)
+	})
 }
+
+// filtersRead are the tables besides BaseItems that item queries filter
+// on (genres, studios, tags, people): a write to them changes which items
+// a list holds, so it advances ItemsVersion as a BaseItems write does
+// (ordercache.go).
+var filtersRead = map[string]bool{"ItemValues": true, "ItemValuesMap": true, "Peoples": true, "PeopleBaseItemMap": true}
 
 var itemBulkColumns = []string{"Id", "Type", "Name", "ParentId", "TopParentId", "Path", "IsFolder", "IsVirtualItem", "MediaType",
 	"SortName", "CleanName", "Overview", "PresentationUniqueKey", "SeriesPresentationUniqueKey",

@@ -19,12 +19,16 @@ import (
 //
 // It is a cache in the architecture's sense: safe to drop at any moment,
 // and never trusted past a change by any replica. Every write to BaseItems
-// (a scan, an import, a delete, a library rename) bumps ItemsVersion in
+// (a scan, an import, a delete, a library rename), or to the genres,
+// studios, tags and people lists filter on, bumps ItemsVersion in
 // jellyha_settings in the same transaction; a list is used only while the
 // version it was read under is still the database's. Lists whose result
 // depends on a user's play state (played, favourite, resume filters and
 // their sorts) are never cached, since those change without a BaseItems
 // write.
+//
+// It keeps lists' totals the same way: the count a client's
+// TotalRecordCount needs when the page does not tell it (countOf).
 
 // orderCacheMinStart is the StartIndex from which a page uses the cache:
 // shallower pages stop early in an index and are fast without it.
@@ -53,9 +57,55 @@ type orderList struct {
 }
 
 type orderCache struct {
-	mu    sync.Mutex
-	lists map[string]*orderList
-	clock uint64
+	mu     sync.Mutex
+	lists  map[string]*orderList
+	counts map[string]*countEntry
+	clock  uint64
+}
+
+// countEntry is a list's total (a client's TotalRecordCount) under the
+// version it was counted at. The web client asks for it with every page of
+// a grid, and counting all 77,839 films and episodes of the large library
+// took 40 ms on SQLite, page after page, for the same number.
+type countEntry struct {
+	version string
+	n       int
+	used    uint64
+}
+
+// countCacheEntries bounds the counts kept (a few dozen bytes each).
+const countCacheEntries = 256
+
+func (c *orderCache) count(key, version string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.counts[key]
+	if e == nil || e.version != version {
+		return 0, false
+	}
+	c.clock++
+	e.used = c.clock
+	return e.n, true
+}
+
+func (c *orderCache) putCount(key, version string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil {
+		c.counts = map[string]*countEntry{}
+	}
+	if len(c.counts) >= countCacheEntries {
+		var oldest string
+		var at uint64
+		for k, e := range c.counts {
+			if oldest == "" || e.used < at {
+				oldest, at = k, e.used
+			}
+		}
+		delete(c.counts, oldest)
+	}
+	c.clock++
+	c.counts[key] = &countEntry{version: version, n: n, used: c.clock}
 }
 
 func (c *orderCache) get(key, version string) []media.ID {
@@ -146,6 +196,26 @@ func (s *Store) orderedIDs(ctx context.Context, query string, args []any) ([]med
 	}
 	s.orders.put(key, version, ids)
 	return ids, nil
+}
+
+// countOf returns the count the statement query (a SELECT COUNT(*) whose
+// result depends on BaseItems alone, not on play state) gives, from the
+// cache when it holds it under the current ItemsVersion.
+func (s *Store) countOf(ctx context.Context, query string, args []any) (int, error) {
+	version, err := s.itemsVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	key := query + "\x00" + fmt.Sprint(args...)
+	if n, ok := s.orders.count(key, version); ok {
+		return n, nil
+	}
+	var n int
+	if err := s.queryRow(ctx, query, args, &n); err != nil {
+		return 0, err
+	}
+	s.orders.putCount(key, version, n)
+	return n, nil
 }
 
 // idList writes ids as SQL placeholders and their arguments.

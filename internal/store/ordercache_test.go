@@ -92,3 +92,104 @@ func TestDeepPagesFromOrderCache(t *testing.T) {
 		}
 	})
 }
+
+// TestTotalsFromCountCache: a short first page's total (TotalRecordCount)
+// is counted once and then cached, and is always the unpaged list's
+// length: after an item is added or deleted the next total says so, and a
+// total that depends on play state (unplayed items) follows a play state
+// change, which writes no BaseItems row.
+func TestTotalsFromCountCache(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, err := gendb.Generate(ctx, s, gendb.Options{Size: gendb.Tiny, Seed: 5}); err != nil {
+			t.Fatal(err)
+		}
+		libs, err := s.CollectionFolders(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin, err := s.UserByName(ctx, gendb.AdminName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		query := func(notPlayed bool, limit int) *store.ItemQuery {
+			return &store.ItemQuery{Libraries: libs, UserID: admin.ID, Recursive: true, Types: []string{media.ItemTypeMovie},
+				NotPlayed: notPlayed, Sort: []store.ItemSort{{By: "SortName"}}, Limit: limit}
+		}
+		check := func(when string, notPlayed bool) int {
+			t.Helper()
+			all, err := s.QueryItems(ctx, query(notPlayed, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // counted, then (where it may be) cached
+				p, err := s.QueryItems(ctx, query(notPlayed, 2))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(p.Items) != 2 || p.Total != len(all.Items) {
+					t.Fatalf("%s: a page of %d with total %d; the list has %d", when, len(p.Items), p.Total, len(all.Items))
+				}
+			}
+			return len(all.Items)
+		}
+		n := check("as generated", false)
+		unplayed := check("as generated, unplayed", true)
+		lib := libs[0]
+		added := &media.Item{Type: media.ItemTypeMovie, Name: "Added", SortName: "added", ParentID: lib, TopParentID: lib,
+			AncestorIDs: []media.ID{lib}, MediaType: "Video", Path: "/nowhere/added.mkv"}
+		if err := s.SaveItem(ctx, added); err != nil {
+			t.Fatal(err)
+		}
+		if got := check("after an item was added", false); got != n+1 {
+			t.Fatalf("after an item was added: %d movies, want %d", got, n+1)
+		}
+		if got := check("after an item was added, unplayed", true); got != unplayed+1 {
+			t.Fatalf("after an item was added: %d unplayed, want %d", got, unplayed+1)
+		}
+		if err := s.SaveUserData(ctx, &media.UserData{ItemID: added.ID, UserID: admin.ID, Played: true, PlayCount: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if got := check("after it was played", true); got != unplayed {
+			t.Fatalf("after it was played: %d unplayed, want %d", got, unplayed)
+		}
+		// A genre given by a bulk write to ItemValues and ItemValuesMap
+		// alone (no BaseItems row written) shows in the genre's total.
+		genreTotal := func() int {
+			t.Helper()
+			p, err := s.QueryItems(ctx, &store.ItemQuery{Libraries: libs, Recursive: true, Genres: []string{"Count Cache Test"},
+				Sort: []store.ItemSort{{By: "SortName"}}, StartIndex: 1, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Total
+		}
+		if got := genreTotal(); got != 0 {
+			t.Fatalf("a new genre lists %d items", got)
+		}
+		genre := media.ItemValue{ID: media.NewID(), Type: media.ItemValueGenre, Value: "Count Cache Test", CleanValue: "count cache test"}
+		if err := s.BulkInsertItemValues(ctx, []media.ItemValue{genre}); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.QueryItems(ctx, query(false, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var maps []media.ItemValueMap
+		for _, r := range all.Items[:3] {
+			maps = append(maps, media.ItemValueMap{ItemID: r.ID, ItemValueID: genre.ID})
+		}
+		if err := s.BulkInsertItemValueMaps(ctx, maps); err != nil {
+			t.Fatal(err)
+		}
+		if got := genreTotal(); got != 3 {
+			t.Fatalf("after three films got the genre, it lists %d", got)
+		}
+		if err := s.DeleteItem(ctx, added.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := check("after it was deleted", false); got != n {
+			t.Fatalf("after it was deleted: %d movies, want %d", got, n)
+		}
+	})
+}

@@ -539,7 +539,15 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 		// The page ends the list: the total is where it ends.
 		page.Total = start + len(page.Items)
 	default:
-		err := s.queryRow(ctx, `SELECT COUNT(*) FROM "BaseItems" b WHERE `+strings.Join(c.parts, " AND "), c.args, &page.Total)
+		count := `SELECT COUNT(*) FROM "BaseItems" b WHERE ` + strings.Join(c.parts, " AND ")
+		var err error
+		if strings.Contains(count, `"UserData"`) {
+			// Played, favourite, resumable...: play state changes
+			// without a BaseItems write, so such counts are not cached.
+			err = s.queryRow(ctx, count, c.args, &page.Total)
+		} else {
+			page.Total, err = s.countOf(ctx, count, c.args)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: count items: %w", err)
 		}
