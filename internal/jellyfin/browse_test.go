@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -417,10 +418,22 @@ func testLatest(t *testing.T, e *browseEnv) {
 	if len(movies) == 0 || len(movies) > 4 {
 		t.Fatalf("latest movies: %d", len(movies))
 	}
+	images := 0
 	for i, m := range movies {
 		if m.UserData.Played || (i > 0 && m.DateCreated > movies[i-1].DateCreated) {
 			t.Errorf("latest movies: played or out of order at %d: %+v", i, m)
 		}
+		// Latest reads many rows and keeps a few; the kept ones carry
+		// their images and provider ids as the item's detail does.
+		var detail ItemIn
+		e.expect(req{"GET", "/Items/" + m.ID, nil, as(e.admin)}, 200, &detail)
+		if !maps.Equal(m.ImageTags, detail.ImageTags) || !maps.Equal(m.ProviderIDs, detail.ProviderIDs) {
+			t.Errorf("latest movie %s: images %v and providers %v, in detail %v and %v", m.Name, m.ImageTags, m.ProviderIDs, detail.ImageTags, detail.ProviderIDs)
+		}
+		images += len(m.ImageTags)
+	}
+	if images == 0 {
+		t.Error("no latest movie has an image: the comparison tests nothing")
 	}
 }
 

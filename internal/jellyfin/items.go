@@ -562,7 +562,10 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	q.Limit = limit
 	q.SkipTotal = true // a bare array: counting every new item would be wasted
 	if group {
+		// Read many, keep one per group: only the kept rows get their
+		// images and provider ids (below).
 		q.Limit = min(limit*latestScan, 2000)
+		q.SkipAttach = true
 	}
 	page, err := rt.store.QueryItems(ctx, q)
 	if err != nil {
@@ -614,6 +617,13 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 		if !b.container.IsZero() && (len(b.items) > 1 || b.album) {
 			containers = append(containers, b.container)
 		}
+	}
+	var kept []*store.ItemRow
+	for _, b := range buckets {
+		kept = append(kept, b.items[0])
+	}
+	if err := rt.store.Attach(ctx, kept); err != nil {
+		return err
 	}
 	byID := map[media.ID]*store.ItemRow{}
 	if len(containers) > 0 {

@@ -86,6 +86,9 @@ type ItemQuery struct {
 	// EnableTotalRecordCount=false): Total is then the number of items
 	// returned, as Jellyfin answers.
 	SkipTotal bool
+	// SkipAttach leaves the rows' images and provider ids out, for a
+	// caller that keeps only some of them and attaches those (Attach).
+	SkipAttach bool
 }
 
 // ItemRow is an item as browsing returns it: the item with what the page
@@ -552,8 +555,10 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 			return nil, fmt.Errorf("store: count items: %w", err)
 		}
 	}
-	if err := s.attach(ctx, page.Items); err != nil {
-		return nil, err
+	if !q.SkipAttach {
+		if err := s.attach(ctx, page.Items); err != nil {
+			return nil, err
+		}
 	}
 	return page, nil
 }
@@ -606,6 +611,10 @@ var attachChunkSize = 1000
 
 // attach reads the images and provider ids of rows, one statement each per
 // attachChunkSize items.
+// Attach reads rows' images and provider ids (for a query made with
+// SkipAttach).
+func (s *Store) Attach(ctx context.Context, rows []*ItemRow) error { return s.attach(ctx, rows) }
+
 func (s *Store) attach(ctx context.Context, rows []*ItemRow) error {
 	if len(rows) == 0 {
 		return nil
