@@ -515,7 +515,11 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 	page := &ItemPage{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		page.Items = nil
-		rows, err := s.db.Query(ctx, query, args...)
+		run := s.db.Query
+		if byPlayed {
+			run = s.db.QueryPlanned
+		}
+		rows, err := run(ctx, query, args...)
 		if err != nil {
 			return err
 		}
