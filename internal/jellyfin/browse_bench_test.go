@@ -92,6 +92,7 @@ func BenchmarkBrowseAPI(b *testing.B) {
 	u := "userId=" + auth.User.ID
 	for _, c := range []struct{ name, path string }{
 		{"MoviesPage", "/Items?" + u + "&ParentId=" + movies + "&Recursive=true&IncludeItemTypes=Movie&SortBy=SortName,ProductionYear&SortOrder=Ascending&StartIndex=1000&Limit=100" + fields},
+		{"MoviesByRating", "/Items?" + u + "&ParentId=" + movies + "&Recursive=true&IncludeItemTypes=Movie&SortBy=CommunityRating,SortName&SortOrder=Descending&StartIndex=0&Limit=100" + fields},
 		{"AllPage", "/Items?" + u + "&Recursive=true&IncludeItemTypes=Movie,Episode&SortBy=SortName&SortOrder=Ascending&StartIndex=500&Limit=100" + fields},
 		{"Resume", "/UserItems/Resume?" + u + "&Limit=12&MediaTypes=Video&EnableTotalRecordCount=false" + fields},
 		{"NextUp", "/Shows/NextUp?" + u + "&Limit=24&EnableTotalRecordCount=false&DisableFirstEpisode=false&EnableResumable=false&EnableRewatching=false" + fields},

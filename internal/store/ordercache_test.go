@@ -11,10 +11,11 @@ import (
 )
 
 // TestDeepPagesFromOrderCache: deep pages (here from StartIndex 5) come from
-// the order cache, and every one of them, with its total, is the slice of
-// the unpaged list (which never uses the cache); an added, a renamed and a
-// deleted item show in the next pages at once, because each write moves
-// ItemsVersion past the cached list's.
+// the order cache, and so does every page, the first included, of a list
+// sorted in an order no index holds (by rating); every one of them, with
+// its total, is the slice of the unpaged list (which never uses the
+// cache); an added, a renamed and a deleted item show in the next pages at
+// once, because each write moves ItemsVersion past the cached list's.
 func TestDeepPagesFromOrderCache(t *testing.T) {
 	t.Cleanup(store.SetOrderCacheMinStart(5))
 	forEachEngine(t, func(t *testing.T, s *store.Store) {
@@ -26,10 +27,16 @@ func TestDeepPagesFromOrderCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		byName := []store.ItemSort{{By: "SortName"}, {By: "ProductionYear", Descending: true}}
+		// No index holds this order: every page of it, the first
+		// included, comes from the cache.
+		byRating := []store.ItemSort{{By: "CommunityRating", Descending: true}, {By: "SortName"}}
+		sort := byName
 		query := func(start, limit int) *store.ItemQuery {
 			return &store.ItemQuery{Libraries: libs, Recursive: true, Types: []string{media.ItemTypeMovie, media.ItemTypeEpisode},
-				Sort: []store.ItemSort{{By: "SortName"}, {By: "ProductionYear", Descending: true}}, StartIndex: start, Limit: limit}
+				Sort: sort, StartIndex: start, Limit: limit}
 		}
+		var checkSort func(when string, from int) []media.ID
 		ids := func(p *store.ItemPage) []media.ID {
 			out := make([]media.ID, len(p.Items))
 			for i, r := range p.Items {
@@ -39,6 +46,13 @@ func TestDeepPagesFromOrderCache(t *testing.T) {
 		}
 		check := func(when string) []media.ID {
 			t.Helper()
+			sort = byRating
+			checkSort(when+", by rating", 0)
+			sort = byName
+			return checkSort(when, 5)
+		}
+		checkSort = func(when string, from int) []media.ID {
+			t.Helper()
 			all, err := s.QueryItems(ctx, query(0, 0))
 			if err != nil {
 				t.Fatal(err)
@@ -47,7 +61,7 @@ func TestDeepPagesFromOrderCache(t *testing.T) {
 			if len(want) < 20 {
 				t.Fatalf("%s: only %d items", when, len(want))
 			}
-			for start := 5; start <= len(want)+3; start += 7 {
+			for start := from; start <= len(want)+3; start += 7 {
 				p, err := s.QueryItems(ctx, query(start, 7))
 				if err != nil {
 					t.Fatal(err)

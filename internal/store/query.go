@@ -135,6 +135,22 @@ var sortKeys = map[string]string{
 	"isfavoriteorliked":    `COALESCE((SELECT MAX(CASE WHEN u."IsFavorite" THEN 1 ELSE 0 END) FROM "UserData" u WHERE u."ItemId" = b."Id" AND u."UserId" = ?), 0)`,
 }
 
+// indexedSorts are the first sort keys jellyha's browse indexes deliver
+// in order (0007_browse_indexes.sql), so that a shallow page stops early.
+var indexedSorts = map[string]bool{"sortname": true, "datecreated": true}
+
+// sortedWithoutIndex reports whether q is a library-wide list (recursive,
+// no search) whose order no index holds: each of its pages, the first
+// included, would read and sort the whole list (100 ms for 20,000 films by
+// rating on SQLite), so its pages come from the order cache, which reads
+// and sorts it once per change of the library. Search results and lists of
+// a folder's children are left out, as one-off or small lists that would
+// only push the big ones out of the cache.
+func sortedWithoutIndex(q *ItemQuery) bool {
+	return q.Recursive && q.SearchTerm == "" && q.NameStartsWith == "" && len(q.IDs) == 0 && len(q.Sort) > 0 &&
+		!indexedSorts[strings.ToLower(q.Sort[0].By)]
+}
+
 // KnownSort reports whether by is a sort key QueryItems understands.
 func KnownSort(by string) bool {
 	_, ok := sortKeys[strings.ToLower(by)]
@@ -485,9 +501,11 @@ func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error)
 	orderBy := ` ORDER BY ` + strings.Join(order, ", ")
 	offset := max(q.StartIndex, 0)
 	total := -1
-	if q.Limit > 0 && offset >= orderCacheMinStart && !byPlayed && !slices.ContainsFunc(q.Sort, func(k ItemSort) bool { return strings.EqualFold(k.By, "Random") }) &&
+	if q.Limit > 0 && (offset >= orderCacheMinStart || sortedWithoutIndex(q)) && !byPlayed &&
+		!slices.ContainsFunc(q.Sort, func(k ItemSort) bool { return strings.EqualFold(k.By, "Random") }) &&
 		!strings.Contains(inner, `"UserData"`) {
-		// A deep page of a list that does not depend on play state: its
+		// A deep page, or any page of a library sorted in an order no
+		// index holds, of a list that does not depend on play state: its
 		// ids from the order cache (ordercache.go), then just those rows.
 		ids, err := s.orderedIDs(ctx, inner+orderBy, innerArgs)
 		if err != nil {
