@@ -141,8 +141,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// Statistics in the background: on a big database ANALYZE takes
 	// seconds, and the server is ready without it.
 	go func() {
-		if err := db.Optimize(ctx, true); err != nil && ctx.Err() == nil {
+		tables, err := db.OptimizeAtStart(ctx)
+		if err != nil && ctx.Err() == nil {
 			log.Warn("optimize the database", "err", err)
+		} else if len(tables) > 0 {
+			log.Info("analysed tables without planner statistics", "tables", len(tables))
 		}
 	}()
 	select {
