@@ -50,95 +50,62 @@ func bumpItems(ctx context.Context, t tx) error {
 	return err
 }
 
-type orderList struct {
-	version string
-	ids     []media.ID
-	used    uint64
-}
-
+// orderCache holds lists' orders (their ids) and their totals, each under
+// the ItemsVersion it was read at, the least recently used dropped first.
 type orderCache struct {
 	mu     sync.Mutex
-	lists  map[string]*orderList
-	counts map[string]*countEntry
+	lists  map[string]*cached[[]media.ID]
+	counts map[string]*cached[int]
 	clock  uint64
 }
 
-// countEntry is a list's total (a client's TotalRecordCount) under the
-// version it was counted at. The web client asks for it with every page of
-// a grid, and counting all 77,839 films and episodes of the large library
-// took 40 ms on SQLite, page after page, for the same number.
-type countEntry struct {
+type cached[T any] struct {
 	version string
-	n       int
+	v       T
 	used    uint64
 }
 
-// countCacheEntries bounds the counts kept (a few dozen bytes each).
+// countCacheEntries bounds the totals kept (a few dozen bytes each). A
+// total is what a client's TotalRecordCount needs: the web client asks
+// for it with every page of a grid, and counting all 77,839 films and
+// episodes of the large library took 40 ms on SQLite, page after page,
+// for the same number.
 const countCacheEntries = 256
 
-func (c *orderCache) count(key, version string) (int, bool) {
+// lookup returns *m's entry for key if it was read at version.
+func lookup[T any](c *orderCache, m *map[string]*cached[T], key, version string) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.counts[key]
+	e := (*m)[key]
 	if e == nil || e.version != version {
-		return 0, false
+		var zero T
+		return zero, false
 	}
 	c.clock++
 	e.used = c.clock
-	return e.n, true
+	return e.v, true
 }
 
-func (c *orderCache) putCount(key, version string, n int) {
+// keep stores v under key in *m, dropping the least recently used entry
+// when m holds max.
+func keep[T any](c *orderCache, m *map[string]*cached[T], max int, key, version string, v T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.counts == nil {
-		c.counts = map[string]*countEntry{}
+	if *m == nil {
+		*m = map[string]*cached[T]{}
 	}
-	if len(c.counts) >= countCacheEntries {
+	if len(*m) >= max {
 		var oldest string
 		var at uint64
-		for k, e := range c.counts {
+		for k, e := range *m {
 			if oldest == "" || e.used < at {
 				oldest, at = k, e.used
 			}
 		}
-		delete(c.counts, oldest)
+		delete(*m, oldest)
 	}
 	c.clock++
-	c.counts[key] = &countEntry{version: version, n: n, used: c.clock}
-}
-
-func (c *orderCache) get(key, version string) []media.ID {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	l := c.lists[key]
-	if l == nil || l.version != version {
-		return nil
-	}
-	c.clock++
-	l.used = c.clock
-	return l.ids
-}
-
-func (c *orderCache) put(key, version string, ids []media.ID) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.lists == nil {
-		c.lists = map[string]*orderList{}
-	}
-	if len(c.lists) >= orderCacheEntries {
-		// Drop the least recently used list.
-		var oldest string
-		var at uint64
-		for k, l := range c.lists {
-			if oldest == "" || l.used < at {
-				oldest, at = k, l.used
-			}
-		}
-		delete(c.lists, oldest)
-	}
-	c.clock++
-	c.lists[key] = &orderList{version: version, ids: ids, used: c.clock}
+	(*m)[key] = &cached[T]{version: version, v: v, used: c.clock}
 }
 
 // itemsVersion reads ItemsVersion ("0" before the first write).
@@ -162,7 +129,7 @@ func (s *Store) orderedIDs(ctx context.Context, query string, args []any) ([]med
 		return nil, err
 	}
 	key := query + "\x00" + fmt.Sprint(args...)
-	if ids := s.orders.get(key, version); ids != nil {
+	if ids, ok := lookup(&s.orders, &s.orders.lists, key, version); ok {
 		return ids, nil
 	}
 	var ids []media.ID
@@ -194,7 +161,7 @@ func (s *Store) orderedIDs(ctx context.Context, query string, args []any) ([]med
 	if err != nil {
 		return nil, err
 	}
-	s.orders.put(key, version, ids)
+	keep(&s.orders, &s.orders.lists, orderCacheEntries, key, version, ids)
 	return ids, nil
 }
 
@@ -207,14 +174,14 @@ func (s *Store) countOf(ctx context.Context, query string, args []any) (int, err
 		return 0, err
 	}
 	key := query + "\x00" + fmt.Sprint(args...)
-	if n, ok := s.orders.count(key, version); ok {
+	if n, ok := lookup(&s.orders, &s.orders.counts, key, version); ok {
 		return n, nil
 	}
 	var n int
 	if err := s.queryRow(ctx, query, args, &n); err != nil {
 		return 0, err
 	}
-	s.orders.putCount(key, version, n)
+	keep(&s.orders, &s.orders.counts, countCacheEntries, key, version, n)
 	return n, nil
 }
 

@@ -10,6 +10,21 @@ import (
 	"github.com/jellyha/jellyha/internal/store"
 )
 
+// tinyLibrary generates gendb's tiny library into s and returns its
+// libraries.
+func tinyLibrary(t *testing.T, s *store.Store) []media.ID {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := gendb.Generate(ctx, s, gendb.Options{Size: gendb.Tiny, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	libs, err := s.CollectionFolders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return libs
+}
+
 // TestDeepPagesFromOrderCache: deep pages (here from StartIndex 5) come from
 // the order cache, and so does every page, the first included, of a list
 // sorted in an order no index holds (by rating); every one of them, with
@@ -20,13 +35,7 @@ func TestDeepPagesFromOrderCache(t *testing.T) {
 	t.Cleanup(store.SetOrderCacheMinStart(5))
 	forEachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		if _, err := gendb.Generate(ctx, s, gendb.Options{Size: gendb.Tiny, Seed: 5}); err != nil {
-			t.Fatal(err)
-		}
-		libs, err := s.CollectionFolders(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		libs := tinyLibrary(t, s)
 		byName := []store.ItemSort{{By: "SortName"}, {By: "ProductionYear", Descending: true}}
 		// No index holds this order: every page of it, the first
 		// included, comes from the cache.
@@ -115,13 +124,7 @@ func TestDeepPagesFromOrderCache(t *testing.T) {
 func TestTotalsFromCountCache(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		if _, err := gendb.Generate(ctx, s, gendb.Options{Size: gendb.Tiny, Seed: 5}); err != nil {
-			t.Fatal(err)
-		}
-		libs, err := s.CollectionFolders(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		libs := tinyLibrary(t, s)
 		admin, err := s.UserByName(ctx, gendb.AdminName)
 		if err != nil {
 			t.Fatal(err)
