@@ -216,7 +216,8 @@ func idSet(ids []media.ID) []string {
 // for byte, through rescans that probe nothing; a changed file gets its
 // streams read again and keeps the rest; a moved one keeps everything but
 // its place; a deleted one goes, its play state kept on the placeholder;
-// a file Jellyfin knows that jellyha's walk does not take up stays.
+// a file Jellyfin knows that jellyha's walk does not take up stays, and so
+// does an item whose path is not in the library's folders.
 func TestAdoptJellyfinLibrary(t *testing.T) {
 	c := makeClips(t)
 	for name, p := range engines {
@@ -249,6 +250,8 @@ func TestAdoptJellyfinLibrary(t *testing.T) {
 			bravo := film("Bravo", bravoPath)
 			charlie := film("Charlie", charliePath)
 			echo := film("Echo", echoPath)
+			// One whose path is not a file of the library at all.
+			golf := film("Golf", "/config/metadata/library/golf/trailer.mkv")
 			series := j.item(&media.LibraryItem{Item: media.Item{Type: media.ItemTypeSeries, Name: "The Delta Show", Path: showPath, IsFolder: true}}, libS, physS)
 			series.PresentationUniqueKey = "tvdb-555" // Jellyfin keys a series by its provider ids
 			if _, err := f.st.DB().Write.Exec(f.st.DB().Rebind(`UPDATE "BaseItems" SET "PresentationUniqueKey" = ? WHERE "Id" = ?`), series.PresentationUniqueKey, database.GUID(series.ID)); err != nil {
@@ -271,7 +274,7 @@ func TestAdoptJellyfinLibrary(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			jellyfins := []media.ID{j.root, j.userRoot, libM, libS, physM, physS, alpha.ID, bravo.ID, charlie.ID, echo.ID, series.ID, season.ID, e1.ID}
+			jellyfins := []media.ID{j.root, j.userRoot, libM, libS, physM, physS, alpha.ID, bravo.ID, charlie.ID, echo.ID, golf.ID, series.ID, season.ID, e1.ID}
 			before := f.snapshot(jellyfins...)
 
 			// New files, beside and below Jellyfin's.
@@ -344,7 +347,7 @@ func TestAdoptJellyfinLibrary(t *testing.T) {
 			// A film re-encoded, a film moved to a new folder, a film
 			// deleted.
 			keptMeta := f.metadata(alpha.ID, charlie.ID)
-			untouched := []media.ID{j.root, j.userRoot, libM, libS, physM, physS, echo.ID, series.ID, season.ID, e1.ID}
+			untouched := []media.ID{j.root, j.userRoot, libM, libS, physM, physS, echo.ID, golf.ID, series.ID, season.ID, e1.ID}
 			untouchedBefore := f.snapshot(untouched...)
 			fh, err := os.OpenFile(charliePath, os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
@@ -391,8 +394,8 @@ func TestAdoptJellyfinLibrary(t *testing.T) {
 				database.GUID(media.PlaceholderItemID), "tmdb-Bravo", true); n != 1 {
 				t.Errorf("deleted film's play state not kept on the placeholder")
 			}
-			if n := f.count(`SELECT COUNT(*) FROM "BaseItems" WHERE "Id" = ? AND "Path" = ?`, database.GUID(echo.ID), echoPath); n != 1 {
-				t.Errorf("the disc image jellyha does not scan was removed")
+			if n := f.count(`SELECT COUNT(*) FROM "BaseItems" WHERE "Id" IN (?, ?)`, database.GUID(echo.ID), database.GUID(golf.ID)); n != 2 {
+				t.Errorf("the disc image jellyha does not scan, or the item outside the library's folders, was removed")
 			}
 			if d := diffLines(untouchedBefore, f.snapshot(untouched...)); d != "" {
 				t.Errorf("the scan changed Jellyfin's other items:\n%s", d)

@@ -478,15 +478,19 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 	}
 
 	// Delete what is gone, outermost first; what was below a folder that
-	// could not be read is kept, and so is an item Jellyfin made whose file
-	// or folder is still there (one jellyha's walk does not take up, such
-	// as a movie's extras, is Jellyfin's to keep).
+	// could not be read is kept, and so is an item Jellyfin made unless its
+	// file or folder, in one of the library's folders, is gone (one
+	// jellyha's walk does not take up, such as a movie's extras, or one
+	// whose path is not a file of the library, is Jellyfin's to keep).
 	var stale []*store.LibraryFile
 	for _, e := range existing {
 		if used[e.ID] || under(e.Path, w.unreadable) {
 			continue
 		}
 		if kept(e) {
+			if !under(e.Path, lib.Paths) {
+				continue
+			}
 			if _, err := os.Stat(e.Path); !errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
