@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -17,7 +18,8 @@ const librarySynopsis = `library <add|list> [NAME --type TYPE PATH...] [flags]
   add NAME --type movies|tvshows|music|mixed PATH...
                  add a library of the given folders (scan it with
                  "jellyha scan" or from a client)
-  list           list the libraries, their types and folders
+  list           list the libraries, their types and folders, and those
+                 Jellyfin set up (a scan adopts them: "jellyha scan")
 
 Flags:`
 
@@ -49,14 +51,33 @@ func runLibrary(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if len(libs) == 0 {
+		// And those Jellyfin set up that no scan or change has adopted yet.
+		jl, err := s.JellyfinLibraries(ctx)
+		if err != nil {
+			return err
+		}
+		if len(libs)+len(jl) == 0 {
 			fmt.Fprintln(e.stdout, "no libraries; add one with: jellyha library add NAME --type movies PATH")
 			return nil
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tTYPE\tFOLDERS")
+		fmt.Fprintln(tw, "NAME\tTYPE\tFOLDERS\tNOTE")
 		for _, l := range libs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Name, l.CollectionType, strings.Join(l.Paths, ", "))
+			note := ""
+			if l.Layout == store.LayoutJellyfin {
+				note = "set up by Jellyfin, adopted"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, l.CollectionType, strings.Join(l.Paths, ", "), note)
+		}
+		for _, l := range jl {
+			typ, note := l.CollectionType, "set up by Jellyfin; the next scan adopts it"
+			if typ == "" {
+				typ = "mixed"
+			}
+			if !slices.Contains(store.CollectionTypes, typ) {
+				note = "set up by Jellyfin; jellyha does not scan " + typ
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, typ, strings.Join(l.Paths, ", "), note)
 		}
 		return tw.Flush()
 	}

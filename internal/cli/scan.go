@@ -87,7 +87,11 @@ func scanNow(ctx context.Context, e *env, sc *scan.Scanner, names []string) (*sc
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(e.stdout, "scanned %d libraries in %s: %d items (%d added, %d updated, %d moved, %d deleted, %d unchanged); ffprobe ran %d times; %d problems logged\n",
-		res.Libraries, res.Duration.Round(time.Millisecond), res.Items, res.Added, res.Updated, res.Moved, res.Deleted, res.Unchanged, res.Probed, res.Failed)
+	kept := ""
+	if res.Kept > 0 {
+		kept = fmt.Sprintf(", %d of Jellyfin's recorded as they are", res.Kept)
+	}
+	fmt.Fprintf(e.stdout, "scanned %d libraries in %s: %d items (%d added, %d updated, %d moved, %d deleted, %d unchanged%s); ffprobe ran %d times; %d problems logged\n",
+		res.Libraries, res.Duration.Round(time.Millisecond), res.Items, res.Added, res.Updated, res.Moved, res.Deleted, res.Unchanged, kept, res.Probed, res.Failed)
 	return res, nil
 }

@@ -67,8 +67,8 @@ func (rt *Router) listVirtualFolders(w http.ResponseWriter, r *http.Request, _ *
 	for _, l := range libs {
 		out = append(out, rt.virtualFolder(l, st))
 	}
-	// And those Jellyfin set up, as they are (never scanning: jellyha
-	// does not scan them).
+	// And those Jellyfin set up that jellyha has not adopted yet (its first
+	// scan or change of one adopts it), as their CollectionFolders say.
 	jl, err := rt.store.JellyfinLibraries(r.Context())
 	if err != nil {
 		return err
@@ -81,9 +81,10 @@ func (rt *Router) listVirtualFolders(w http.ResponseWriter, r *http.Request, _ *
 }
 
 // checkPath refuses a folder this replica cannot see, and one a library
-// Jellyfin set up already holds: scanning it again would make new items
-// beside Jellyfin's, without their play state.
-func (rt *Router) checkPath(ctx context.Context, p string) error {
+// Jellyfin set up already holds (other than lib), adopted or not: scanning
+// it again would make new items beside Jellyfin's, without their metadata
+// and play state.
+func (rt *Router) checkPath(ctx context.Context, p string, lib media.ID) error {
 	if p == "" {
 		return media.Errorf(media.EINVALID, "a folder path is required")
 	}
@@ -95,8 +96,20 @@ func (rt *Router) checkPath(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
+	libs, err := rt.store.Libraries(ctx)
+	if err != nil {
+		return err
+	}
+	for _, l := range libs {
+		if l.Layout == store.LayoutJellyfin {
+			jl = append(jl, l)
+		}
+	}
 	clean := filepath.Clean(p)
 	for _, l := range jl {
+		if l.ID == lib {
+			continue
+		}
 		for _, have := range l.Paths {
 			if filepath.Clean(have) == clean {
 				return media.Errorf(media.ECONFLICT, "the folder %s is in the library %q that Jellyfin set up; adding it again would list its items twice", p, l.Name)
@@ -132,7 +145,7 @@ func (rt *Router) addVirtualFolder(w http.ResponseWriter, r *http.Request, _ *pr
 		l.Options = string(b)
 	}
 	for _, p := range l.Paths {
-		if err := rt.checkPath(r.Context(), p); err != nil {
+		if err := rt.checkPath(r.Context(), p, media.NilID); err != nil {
 			return err
 		}
 	}
@@ -152,17 +165,28 @@ func (rt *Router) libraryNamed(r *http.Request, name string) (*store.Library, er
 		return nil, media.Errorf(media.EINVALID, "name is required")
 	}
 	l, err := rt.store.LibraryByName(r.Context(), name)
-	if media.ErrorCode(err) == media.ENOTFOUND {
-		// Say why a library the client was just shown cannot be changed.
-		if jl, jerr := rt.store.JellyfinLibraries(r.Context()); jerr == nil {
-			for _, j := range jl {
-				if strings.EqualFold(j.Name, name) {
-					return nil, media.Errorf(media.ECONFLICT, "the library %q was set up by Jellyfin; jellyha shows and plays it but cannot change or scan it yet", j.Name)
-				}
+	if media.ErrorCode(err) != media.ENOTFOUND {
+		return l, err
+	}
+	// A library Jellyfin set up is adopted on its first change
+	// (store.AdoptLibrary): from then on it is managed and scanned like
+	// jellyha's own, its items still filed Jellyfin's way. A kind of
+	// library jellyha does not scan cannot be adopted (409, saying so).
+	jl, jerr := rt.store.JellyfinLibraries(r.Context())
+	if jerr != nil {
+		return nil, jerr
+	}
+	for _, j := range jl {
+		if strings.EqualFold(j.Name, name) {
+			l, err := rt.store.AdoptLibrary(r.Context(), j.ID)
+			if err != nil {
+				return nil, err
 			}
+			rt.log.Info("library adopted", "name", l.Name, "layout", l.Layout, "paths", l.Paths)
+			return l, nil
 		}
 	}
-	return l, err
+	return nil, err
 }
 
 func (rt *Router) removeVirtualFolder(w http.ResponseWriter, r *http.Request, _ *principal) error {
@@ -195,7 +219,7 @@ func (rt *Router) addMediaPath(w http.ResponseWriter, r *http.Request, _ *princi
 	if p == "" {
 		p = body.Path
 	}
-	if err := rt.checkPath(r.Context(), p); err != nil {
+	if err := rt.checkPath(r.Context(), p, l.ID); err != nil {
 		return err
 	}
 	if err := rt.store.AddLibraryPath(r.Context(), l.ID, p); err != nil {
@@ -257,7 +281,7 @@ func (rt *Router) startScan() {
 			rt.log.Error("library scan failed", "err", err)
 		default:
 			rt.log.Info("library scan done", "items", res.Items, "added", res.Added, "updated", res.Updated, "moved", res.Moved,
-				"deleted", res.Deleted, "probed", res.Probed, "took", res.Duration.Round(time.Millisecond))
+				"deleted", res.Deleted, "kept", res.Kept, "probed", res.Probed, "took", res.Duration.Round(time.Millisecond))
 		}
 	}()
 }

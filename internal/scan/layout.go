@@ -58,6 +58,11 @@ type node struct {
 	subs     []subtitleFile // external subtitles of a video
 	mtype    string         // Video or Audio
 
+	// top is the index of the library path the node was found under, and
+	// place where that path's items go.
+	top   int
+	place *place
+
 	id        media.ID
 	probeJSON string
 	probe     *probeResult
@@ -69,8 +74,17 @@ type node struct {
 	moved     bool
 	kids      []*node
 	// displayName is the name build gave the item (an .nfo's title, say),
-	// which its children carry as SeriesName, Album...
+	// which its children carry as SeriesName, Album...; key is its
+	// PresentationUniqueKey, which a series' episodes and seasons carry.
+	// For an item kept as Jellyfin made it, both are Jellyfin's.
 	displayName string
+	key         string
+
+	// kept: the item's metadata is Jellyfin's (store.KeptItem); it is
+	// recorded the first time it is seen (firstSight), and refreshed from
+	// its file only when the file changed or moved.
+	kept, firstSight, changed bool
+	keptType                  string // its stored type
 }
 
 type sidecar struct {
@@ -92,12 +106,14 @@ func stem(name string) string { return strings.TrimSuffix(name, filepath.Ext(nam
 // walker turns a library folder into nodes.
 type walker struct {
 	kind       string
+	top        int // the index of the library path being walked
 	nodes      []*node
 	unreadable []string // folders that could not be read: their items are kept
 	warn       func(msg, path string, err error)
 }
 
 func (w *walker) add(n *node) *node {
+	n.top = w.top
 	w.nodes = append(w.nodes, n)
 	if n.parent != nil {
 		n.parent.kids = append(n.parent.kids, n)

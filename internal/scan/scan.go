@@ -7,6 +7,14 @@
 // rewritten, a moved file keeps its item (and so its play state), and a
 // vanished one is deleted with store.DeleteItem. One scan runs at a time
 // across all replicas, under a lease in jellyha_scan.
+//
+// A library Jellyfin set up is adopted when a scan first covers it
+// (store.AdoptLibrary) and scanned in Jellyfin's layout: each media path's
+// items go under its physical Folder item, which is their TopParentId, and
+// their AncestorIds hold their parents, that Folder, the library's
+// CollectionFolder and the root. Jellyfin's own items in it are matched by
+// path, keep their ids (and so every user's play state) and keep
+// Jellyfin's metadata: see keep for what is and is not rewritten.
 package scan
 
 import (
@@ -19,10 +27,12 @@ import (
 	"image"
 	_ "image/jpeg" // artwork sizes
 	_ "image/png"  // artwork sizes
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,9 +74,12 @@ type Result struct {
 	Moved     int
 	Deleted   int
 	Unchanged int
-	Probed    int // ffprobe runs
-	Failed    int // files ffprobe could not read, and other skipped input
-	Duration  time.Duration
+	// Kept counts the items Jellyfin made (in a library it set up) seen
+	// for the first time: recorded, never rewritten (see keep).
+	Kept     int
+	Probed   int // ffprobe runs
+	Failed   int // files ffprobe could not read, and other skipped input
+	Duration time.Duration
 	// Optimized is true when the scan changed enough items that the
 	// planner's statistics were refreshed afterwards.
 	Optimized bool
@@ -128,6 +141,9 @@ func (s *Scanner) Scan(ctx context.Context, names []string, progress func(Progre
 		return nil, media.Errorf(media.ECONFLICT, "a library scan is already running in this process")
 	}
 	defer s.running.Unlock()
+	if err := s.adopt(ctx, names); err != nil {
+		return nil, err
+	}
 	libs, err := s.st.Libraries(ctx)
 	if err != nil {
 		return nil, err
@@ -226,6 +242,33 @@ func (s *Scanner) Scan(ctx context.Context, names []string, progress func(Progre
 	return res, err
 }
 
+// adopt adopts the libraries Jellyfin set up that the scan covers (all, or
+// those named), so that they are scanned like jellyha's own
+// (store.AdoptLibrary). One that cannot be adopted (a kind of library
+// jellyha does not scan) is logged and left as it is, unless it was named.
+func (s *Scanner) adopt(ctx context.Context, names []string) error {
+	jl, err := s.st.JellyfinLibraries(ctx)
+	if err != nil {
+		return err
+	}
+	for _, j := range jl {
+		named := slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, j.Name) })
+		if len(names) > 0 && !named {
+			continue
+		}
+		l, err := s.st.AdoptLibrary(ctx, j.ID)
+		switch {
+		case err == nil:
+			s.log.Info("scan: adopted the library Jellyfin set up", "library", l.Name, "layout", l.Layout, "paths", l.Paths)
+		case media.ErrorCode(err) == media.ECONFLICT && !named:
+			s.log.Warn("scan: skipped", "library", j.Name, "reason", err)
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
 // warnf logs bad input with its path; the scan goes on.
 func (s *Scanner) warn(msg, path string, err error) {
 	if err != nil {
@@ -237,22 +280,35 @@ func (s *Scanner) warn(msg, path string, err error) {
 
 func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Result, progress func(Progress)) error {
 	progress(Progress{Phase: "walk"})
+	lib, err := s.st.EnsureLibraryFolders(ctx, lib)
+	if err != nil {
+		return err
+	}
+	places, err := s.places(ctx, lib)
+	if err != nil {
+		return err
+	}
 	var failed atomic.Int64
 	w := &walker{kind: lib.CollectionType, warn: func(msg, path string, err error) { failed.Add(1); s.warn(msg, path, err) }}
-	for _, p := range lib.Paths {
+	for i, p := range lib.Paths {
+		w.top = i
 		w.root(p)
 	}
 	nodes := w.nodes
+	for _, n := range nodes {
+		n.place = &places[n.top]
+	}
 	res.Items += len(nodes)
 	opts := parseOptions(lib.Options)
 
-	existing, err := s.st.LibraryFiles(ctx, lib.ID)
+	existing, err := s.st.LibraryFiles(ctx, lib)
 	if err != nil {
 		return err
 	}
-	root, err := s.libraryAncestors(ctx, lib.ID)
-	if err != nil {
-		return err
+	// In a library Jellyfin set up, the items jellyha did not make keep
+	// Jellyfin's metadata: see keep.
+	kept := func(e *store.LibraryFile) bool {
+		return lib.Layout == store.LayoutJellyfin && (e.File == nil || e.File.Sig == store.SigJellyfin)
 	}
 	byPath := map[string]*store.LibraryFile{}
 	for _, e := range existing {
@@ -261,16 +317,24 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 		}
 	}
 	used := map[media.ID]bool{}
-	// Same path, same type: the same item.
+	// Same path, same type: the same item. An item Jellyfin made is its
+	// path's item whatever its type: Jellyfin may see a folder as a plain
+	// Folder where jellyha sees an artist, say.
 	for _, n := range nodes {
-		if e := byPath[n.path]; e != nil && e.Type == n.typ && !used[e.ID] {
-			n.id, n.existed, n.oldParent = e.ID, true, e.ParentID
-			used[e.ID] = true
-			if e.File != nil {
-				n.oldSig = e.File.Sig
-				if !n.folder && e.File.Size == n.size && e.File.MtimeNS == n.mtime.UnixNano() {
-					n.probeJSON = e.File.Probe
-				}
+		e := byPath[n.path]
+		if e == nil || used[e.ID] || (e.Type != n.typ && !kept(e)) {
+			continue
+		}
+		n.id, n.existed, n.oldParent = e.ID, true, e.ParentID
+		used[e.ID] = true
+		if kept(e) {
+			keep(n, e)
+			continue
+		}
+		if e.File != nil {
+			n.oldSig = e.File.Sig
+			if !n.folder && e.File.Size == n.size && e.File.MtimeNS == n.mtime.UnixNano() {
+				n.probeJSON = e.File.Probe
 			}
 		}
 	}
@@ -299,6 +363,10 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 			gone[k] = c[1:]
 			n.id, n.existed, n.moved, n.oldParent, n.probeJSON = e.ID, true, true, e.ParentID, e.File.Probe
 			used[e.ID] = true
+			if kept(e) {
+				keep(n, e)
+				n.changed = false // same size and time: the same file
+			}
 			s.log.Info("scan: moved", "from", e.Path, "to", n.path)
 		}
 	}
@@ -311,7 +379,7 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 	// Probe what is new or changed, in parallel.
 	var todo []*node
 	for _, n := range nodes {
-		if !n.folder && n.probeJSON == "" {
+		if !n.folder && ((!n.kept && n.probeJSON == "") || (n.kept && n.changed)) {
 			todo = append(todo, n)
 		}
 	}
@@ -360,13 +428,36 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 			n.probe, _ = parseProbe(n.probeJSON)
 		}
 	}
+	var record []store.ScanFile // first sight of Jellyfin's items
 	for _, n := range nodes {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		sc := s.build(ctx, lib, root, n, opts)
+		if n.kept {
+			step("write")
+			k := s.keptItem(lib, n)
+			switch {
+			case n.firstSight:
+				record = append(record, k.File)
+				res.Kept++
+				continue
+			case !n.moved && !n.changed:
+				res.Unchanged++
+				continue
+			}
+			if err := s.st.SaveKept(ctx, k); err != nil {
+				return err
+			}
+			if n.moved {
+				res.Moved++
+			} else {
+				res.Updated++
+			}
+			continue
+		}
+		sc := s.build(ctx, lib, n, opts)
 		step("write")
-		if n.existed && n.sig == n.oldSig && n.parentID(lib.ID) == n.oldParent && !n.probed {
+		if n.existed && n.sig == n.oldSig && n.parentID() == n.oldParent && !n.probed {
 			res.Unchanged++
 			continue
 		}
@@ -382,14 +473,29 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 			res.Added++
 		}
 	}
+	if err := s.st.RecordScanFiles(ctx, record); err != nil {
+		return err
+	}
 
 	// Delete what is gone, outermost first; what was below a folder that
-	// could not be read is kept.
+	// could not be read is kept, and so is an item Jellyfin made unless its
+	// file or folder, in one of the library's folders, is gone (one
+	// jellyha's walk does not take up, such as a movie's extras, or one
+	// whose path is not a file of the library, is Jellyfin's to keep).
 	var stale []*store.LibraryFile
 	for _, e := range existing {
-		if !used[e.ID] && !under(e.Path, w.unreadable) {
-			stale = append(stale, e)
+		if used[e.ID] || under(e.Path, w.unreadable) {
+			continue
 		}
+		if kept(e) {
+			if !under(e.Path, lib.Paths) {
+				continue
+			}
+			if _, err := os.Stat(e.Path); !errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+		}
+		stale = append(stale, e)
 	}
 	sort.Slice(stale, func(i, j int) bool { return len(stale[i].Path) < len(stale[j].Path) })
 	var deleted []string
@@ -408,6 +514,71 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 	return nil
 }
 
+// keep marks n as the item e, which Jellyfin made: its metadata stays
+// Jellyfin's (store.KeptItem). Jellyfin filled it from online sources
+// (overview, provider ids, images, people, ratings) that a local scan has
+// nothing to match, so the scanner never rebuilds it:
+//
+//   - the first time jellyha sees it, it only records the file's size and
+//     time (firstSight), trusting Jellyfin's item to describe the file as
+//     it is: nothing is probed or rewritten;
+//   - after that, a file whose size and time are those recorded is
+//     unchanged: nothing is probed or written;
+//   - a file whose size or time changed is probed again, and what ffprobe
+//     reads (streams, chapters, run time, size, dimensions, bit rate,
+//     modification date) replaces Jellyfin's; nothing else is touched;
+//   - a file that moved (a vanished file's size and time at a new path)
+//     gets its new path, parent and ancestors (for an episode, its series,
+//     season and numbers too) and keeps the rest;
+//   - a folder Jellyfin made (series, season, album...) is never
+//     rewritten, though its time changes whenever a file is added to it;
+//   - an item Jellyfin made is deleted only when its file or folder is
+//     gone, not merely because jellyha's walk did not take it up.
+//
+// New items in such a library are jellyha's and are scanned as in any
+// other.
+func keep(n *node, e *store.LibraryFile) {
+	n.kept, n.keptType = true, e.Type
+	n.displayName, n.key = e.Name, e.PresentationUniqueKey
+	switch {
+	case e.File == nil:
+		n.firstSight = true
+	case n.folder:
+	case e.File.Size != n.size || e.File.MtimeNS != n.mtime.UnixNano():
+		n.changed = true
+	}
+}
+
+// keptItem is what is written of a kept node: its file, and where it moved
+// or what its changed file holds.
+func (s *Scanner) keptItem(lib *store.Library, n *node) *store.KeptItem {
+	k := &store.KeptItem{ID: n.id, File: store.ScanFile{ItemID: n.id, LibraryID: lib.ID, Path: n.path, ItemType: n.keptType,
+		MtimeNS: n.mtime.UnixNano(), Probe: n.probeJSON, Sig: store.SigJellyfin}}
+	if !n.folder {
+		k.File.Size = n.size
+	}
+	if n.moved {
+		m := &store.Placement{Path: n.path, ParentID: n.parentID(), TopParentID: n.place.top, AncestorIDs: n.ancestors(),
+			Episode: n.keptType == media.ItemTypeEpisode, IndexNumber: n.index, ParentIndexNumber: n.parentIx}
+		if series := n.ancestorOf(media.ItemTypeSeries); series != nil {
+			m.SeriesID, m.SeriesName, m.SeriesPresentationUniqueKey = series.id, series.displayName, series.presentationKey()
+		}
+		if season := n.ancestorOf(media.ItemTypeSeason); season != nil {
+			m.SeasonID, m.SeasonName = season.id, season.displayName
+		}
+		k.Move = m
+	}
+	if n.changed && n.probe != nil {
+		p := n.probe
+		streams := p.streams()
+		streams = append(streams, subtitleStreams(n.subs, streams)...)
+		w, h := p.videoSize()
+		k.Media = &store.FileMedia{Streams: streams, Chapters: p.chapters(), RunTimeTicks: p.runtimeTicks(), Width: w, Height: h,
+			TotalBitrate: atoiPtr(p.Format.BitRate), Size: n.size, DateModified: n.mtime.UTC()}
+	}
+	return k
+}
+
 func under(path string, dirs []string) bool {
 	for _, d := range dirs {
 		if path == d || strings.HasPrefix(path, strings.TrimSuffix(d, string(filepath.Separator))+string(filepath.Separator)) {
@@ -417,20 +588,62 @@ func under(path string, dirs []string) bool {
 	return false
 }
 
-// libraryAncestors returns the library's own ancestors (the root folder).
-func (s *Scanner) libraryAncestors(ctx context.Context, lib media.ID) ([]media.ID, error) {
-	it, err := s.st.Item(ctx, lib)
-	if err != nil {
-		return nil, err
-	}
-	return it.AncestorIDs, nil
+// place is where the items found under one library path go: top is what
+// the top-level ones hang from and every one's TopParentId (the library
+// itself in jellyha's layout, the path's physical folder in Jellyfin's),
+// and tail the ancestors each has beyond its parents (top, the library,
+// and their ancestors up to the root).
+type place struct {
+	top  media.ID
+	tail []media.ID
 }
 
-func (n *node) parentID(lib media.ID) media.ID {
+// places returns the place of each of the library's paths.
+func (s *Scanner) places(ctx context.Context, lib *store.Library) ([]place, error) {
+	out := make([]place, len(lib.Paths))
+	if lib.Layout != store.LayoutJellyfin {
+		it, err := s.st.Item(ctx, lib.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i] = place{top: lib.ID, tail: append([]media.ID{lib.ID}, it.AncestorIDs...)}
+		}
+		return out, nil
+	}
+	for i, f := range lib.Folders {
+		it, err := s.st.Item(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = place{top: f, tail: append([]media.ID{f, lib.ID}, it.AncestorIDs...)}
+	}
+	return out, nil
+}
+
+func (n *node) parentID() media.ID {
 	if n.parent == nil {
-		return lib
+		return n.place.top
 	}
 	return n.parent.id
+}
+
+// ancestors are n's AncestorIds: its parents, then its place's tail.
+func (n *node) ancestors() []media.ID {
+	var out []media.ID
+	for p := n.parent; p != nil; p = p.parent {
+		out = append(out, p.id)
+	}
+	return append(out, n.place.tail...)
+}
+
+// presentationKey is the PresentationUniqueKey of n's item, which a
+// series' seasons and episodes refer to.
+func (n *node) presentationKey() string {
+	if n.key != "" {
+		return n.key
+	}
+	return n.id.String()
 }
 
 // ancestorOf returns the nearest ancestor of type typ.
@@ -458,17 +671,13 @@ func ptr[T any](v T) *T { return &v }
 
 // build computes the rows of n. It reads the .nfo and artwork, and extracts
 // embedded cover art once per probe.
-func (s *Scanner) build(ctx context.Context, lib *store.Library, root []media.ID, n *node, opts libOptions) *store.ScannedItem {
+func (s *Scanner) build(ctx context.Context, lib *store.Library, n *node, opts libOptions) *store.ScannedItem {
 	mt := n.mtime.UTC()
 	it := &media.LibraryItem{Item: media.Item{
-		ID: n.id, Type: n.typ, Name: n.name, ParentID: n.parentID(lib.ID), TopParentID: lib.ID, Path: n.path,
+		ID: n.id, Type: n.typ, Name: n.name, ParentID: n.parentID(), TopParentID: n.place.top, Path: n.path,
 		IsFolder: n.folder, MediaType: n.mtype, ProductionYear: n.year, IndexNumber: n.index, ParentIndexNumber: n.parentIx,
-		DateCreated: &mt, DateModified: &mt, PresentationUniqueKey: n.id.String(),
+		DateCreated: &mt, DateModified: &mt, PresentationUniqueKey: n.id.String(), AncestorIDs: n.ancestors(),
 	}}
-	for p := n.parent; p != nil; p = p.parent {
-		it.AncestorIDs = append(it.AncestorIDs, p.id)
-	}
-	it.AncestorIDs = append(append(it.AncestorIDs, lib.ID), root...)
 	if !n.folder {
 		it.Size = &n.size
 	}
@@ -549,11 +758,11 @@ func (s *Scanner) build(ctx context.Context, lib *store.Library, root []media.ID
 	case media.ItemTypeSeason:
 		series := n.parent
 		it.SeriesID, it.SeriesName = series.id, series.displayName
-		it.SeriesPresentationUniqueKey = series.id.String()
-		it.PresentationUniqueKey = fmt.Sprintf("%s-%03d", series.id.String(), *n.index)
+		it.SeriesPresentationUniqueKey = series.presentationKey()
+		it.PresentationUniqueKey = fmt.Sprintf("%s-%03d", series.presentationKey(), *n.index)
 	case media.ItemTypeEpisode:
 		if series := n.ancestorOf(media.ItemTypeSeries); series != nil {
-			it.SeriesID, it.SeriesName, it.SeriesPresentationUniqueKey = series.id, series.displayName, series.id.String()
+			it.SeriesID, it.SeriesName, it.SeriesPresentationUniqueKey = series.id, series.displayName, series.presentationKey()
 		}
 		if season := n.ancestorOf(media.ItemTypeSeason); season != nil {
 			it.SeasonID, it.SeasonName = season.id, season.displayName

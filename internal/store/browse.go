@@ -24,13 +24,14 @@ import (
 // own under the root (the AggregateFolder), and the items under it carry
 // that Folder as TopParentId and, at the top, as ParentId; the
 // CollectionFolder lists those Folders in its Data JSON
-// ("PhysicalFolderIds"). jellyha's scanner files items under the
-// CollectionFolder itself. Queries accept both: a library stands for itself
-// and its physical folders.
+// ("PhysicalFolderIds"). jellyha's scanner files the items of its own
+// libraries under the CollectionFolder itself, and those of a library
+// Jellyfin set up (adopted: adopt.go) as Jellyfin does. Queries accept
+// both: a library stands for itself and its physical folders.
 type LibraryFolders struct {
 	IDs []media.ID
 	// Physical maps a library to its physical folders (Jellyfin's layout);
-	// libraries jellyha scanned have none.
+	// libraries jellyha made have none.
 	Physical map[media.ID][]media.ID
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,35 @@ type Library struct {
 	Paths          []string
 	// Options is Jellyfin's LibraryOptions as JSON ("{}" when none).
 	Options string
+	// Layout is how the library's items are filed: LayoutJellyha for the
+	// libraries jellyha made, LayoutJellyfin for those Jellyfin made and
+	// jellyha adopted (AdoptLibrary).
+	Layout string
+	// Folders are, in the Jellyfin layout, the physical Folder item of each
+	// of Paths, index for index; nil in jellyha's.
+	Folders []media.ID
+}
+
+// The layouts of a library's items.
+const (
+	// LayoutJellyha files a library's items under its CollectionFolder:
+	// their TopParentId, and the ParentId of the top-level ones.
+	LayoutJellyha = "jellyha"
+	// LayoutJellyfin files them as Jellyfin does: each media path is a
+	// Folder item of its own under the AggregateFolder root, the
+	// TopParentId of the items below it and the ParentId of the top-level
+	// ones; the CollectionFolder names those Folders in its Data
+	// ("PhysicalFolderIds") and is among the items' AncestorIds.
+	LayoutJellyfin = "jellyfin"
+)
+
+// Tops are the TopParentId values of the library's items: the
+// CollectionFolder in jellyha's layout, the physical folders in Jellyfin's.
+func (l *Library) Tops() []media.ID {
+	if l.Layout == LayoutJellyfin {
+		return slices.Clone(l.Folders)
+	}
+	return []media.ID{l.ID}
 }
 
 // CollectionTypes are the library kinds jellyha scans.
@@ -34,14 +64,14 @@ func (s *Store) Libraries(ctx context.Context) ([]*Library, error) {
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		libs = nil
 		byID := map[media.ID]*Library{}
-		rows, err := s.db.Read.QueryContext(ctx, `SELECT id, name, collection_type, options FROM jellyha_libraries ORDER BY name`)
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT id, name, collection_type, options, layout FROM jellyha_libraries ORDER BY name`)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			l := &Library{}
-			if err := rows.Scan(database.ScanGUID{ID: &l.ID}, &l.Name, &l.CollectionType, &l.Options); err != nil {
+			if err := rows.Scan(database.ScanGUID{ID: &l.ID}, &l.Name, &l.CollectionType, &l.Options, &l.Layout); err != nil {
 				return err
 			}
 			libs = append(libs, l)
@@ -50,19 +80,22 @@ func (s *Store) Libraries(ctx context.Context) ([]*Library, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		prows, err := s.db.Read.QueryContext(ctx, `SELECT library_id, path FROM jellyha_library_paths ORDER BY position, path`)
+		prows, err := s.db.Read.QueryContext(ctx, `SELECT library_id, path, folder_id FROM jellyha_library_paths ORDER BY position, path`)
 		if err != nil {
 			return err
 		}
 		defer prows.Close()
 		for prows.Next() {
-			var id media.ID
+			var id, folder media.ID
 			var p string
-			if err := prows.Scan(database.ScanGUID{ID: &id}, &p); err != nil {
+			if err := prows.Scan(database.ScanGUID{ID: &id}, &p, database.ScanGUID{ID: &folder}); err != nil {
 				return err
 			}
 			if l := byID[id]; l != nil {
 				l.Paths = append(l.Paths, p)
+				if l.Layout == LayoutJellyfin {
+					l.Folders = append(l.Folders, folder)
+				}
 			}
 		}
 		return prows.Err()
@@ -86,6 +119,20 @@ func (s *Store) LibraryByName(ctx context.Context, name string) (*Library, error
 		}
 	}
 	return nil, media.Errorf(media.ENOTFOUND, "there is no library named %q", name)
+}
+
+// library returns the library with id.
+func (s *Store) library(ctx context.Context, id media.ID) (*Library, error) {
+	libs, err := s.Libraries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range libs {
+		if l.ID == id {
+			return l, nil
+		}
+	}
+	return nil, media.Errorf(media.ENOTFOUND, "library %s not found", id)
 }
 
 // validCollectionType reports whether t is a type jellyha scans.
@@ -204,16 +251,40 @@ func (s *Store) CreateLibrary(ctx context.Context, l *Library) error {
 
 // DeleteLibrary removes a library and, through DeleteItem, its
 // CollectionFolder and every item in it; users' play state is kept on the
-// placeholder item, as Jellyfin does.
+// placeholder item, as Jellyfin does. In Jellyfin's layout its physical
+// folders go too, with the items below them, unless another library names
+// the same folder.
 func (s *Store) DeleteLibrary(ctx context.Context, id media.ID) error {
-	if _, err := s.exec(ctx, `DELETE FROM jellyha_library_paths WHERE library_id = ?`, database.GUID(id)); err != nil {
+	l, err := s.library(ctx, id)
+	if err != nil && media.ErrorCode(err) != media.ENOTFOUND {
 		return fmt.Errorf("store: delete library: %w", err)
 	}
-	if _, err := s.exec(ctx, `DELETE FROM jellyha_libraries WHERE id = ?`, database.GUID(id)); err != nil {
-		return fmt.Errorf("store: delete library: %w", err)
+	for _, q := range []string{
+		`DELETE FROM jellyha_library_paths WHERE library_id = ?`,
+		`DELETE FROM jellyha_libraries WHERE id = ?`,
+		`DELETE FROM jellyha_scan_files WHERE library_id = ?`,
+	} {
+		if _, err := s.exec(ctx, q, database.GUID(id)); err != nil {
+			return fmt.Errorf("store: delete library: %w", err)
+		}
 	}
-	if _, err := s.exec(ctx, `DELETE FROM jellyha_scan_files WHERE library_id = ?`, database.GUID(id)); err != nil {
-		return fmt.Errorf("store: delete library: %w", err)
+	if l != nil && l.Layout == LayoutJellyfin {
+		folders := slices.Clone(l.Folders)
+		// And any the CollectionFolder names that had no path row.
+		var data sql.NullString
+		if err := s.queryRow(ctx, `SELECT "Data" FROM "BaseItems" WHERE "Id" = ?`, []any{database.GUID(id)}, &data); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: delete library: %w", err)
+		}
+		for _, f := range physicalFolderIDs(id, data.String) {
+			if !slices.Contains(folders, f) {
+				folders = append(folders, f)
+			}
+		}
+		for _, f := range folders {
+			if err := s.deletePhysicalFolder(ctx, id, f); err != nil {
+				return err
+			}
+		}
 	}
 	if err := s.DeleteItem(ctx, id); err != nil && media.ErrorCode(err) != media.ENOTFOUND {
 		return err
@@ -221,14 +292,33 @@ func (s *Store) DeleteLibrary(ctx context.Context, id media.ID) error {
 	return nil
 }
 
-// AddLibraryPath adds a folder to a library.
+// AddLibraryPath adds a folder to a library. In Jellyfin's layout the
+// folder gets its physical Folder item (the one Jellyfin made for that path,
+// if there is one), which the CollectionFolder's Data then names.
 func (s *Store) AddLibraryPath(ctx context.Context, id media.ID, path string) error {
-	err := s.inTx(ctx, func(t tx) error {
+	l, err := s.library(ctx, id)
+	if err != nil {
+		return err
+	}
+	err = s.inTx(ctx, func(t tx) error {
 		var pos int
 		if err := t.queryRow(ctx, `SELECT COALESCE(MAX(position), -1) + 1 FROM jellyha_library_paths WHERE library_id = ?`, database.GUID(id)).Scan(&pos); err != nil {
 			return err
 		}
-		_, err := t.exec(ctx, `INSERT INTO jellyha_library_paths (library_id, path, position) VALUES (?, ?, ?)`, database.GUID(id), path, pos)
+		var folder any
+		if l.Layout == LayoutJellyfin {
+			now := time.Now().UTC()
+			root, err := rootFolder(ctx, t, now)
+			if err != nil {
+				return err
+			}
+			f, err := physicalFolder(ctx, t, root, path, now)
+			if err != nil {
+				return err
+			}
+			folder = database.GUID(f)
+		}
+		_, err := t.exec(ctx, `INSERT INTO jellyha_library_paths (library_id, path, position, folder_id) VALUES (?, ?, ?, ?)`, database.GUID(id), path, pos, folder)
 		return err
 	})
 	if database.IsUniqueViolation(err) {
@@ -240,17 +330,29 @@ func (s *Store) AddLibraryPath(ctx context.Context, id media.ID, path string) er
 	return s.syncCollectionFolder(ctx, id)
 }
 
-// RemoveLibraryPath removes a folder from a library; the next scan removes
-// its items.
+// RemoveLibraryPath removes a folder from a library. In jellyha's layout
+// the next scan removes its items; in Jellyfin's they go now, with the
+// folder's physical Folder item (unless another library names it), since
+// nothing would scan them again.
 func (s *Store) RemoveLibraryPath(ctx context.Context, id media.ID, path string) error {
-	res, err := s.exec(ctx, `DELETE FROM jellyha_library_paths WHERE library_id = ? AND path = ?`, database.GUID(id), path)
+	l, err := s.library(ctx, id)
 	if err != nil {
-		return fmt.Errorf("store: remove library path: %w", err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	i := slices.Index(l.Paths, path)
+	if i < 0 {
 		return media.Errorf(media.ENOTFOUND, "the library has no folder %s", path)
 	}
-	return s.syncCollectionFolder(ctx, id)
+	if _, err := s.exec(ctx, `DELETE FROM jellyha_library_paths WHERE library_id = ? AND path = ?`, database.GUID(id), path); err != nil {
+		return fmt.Errorf("store: remove library path: %w", err)
+	}
+	if err := s.syncCollectionFolder(ctx, id); err != nil {
+		return err
+	}
+	if l.Layout == LayoutJellyfin && !l.Folders[i].IsZero() {
+		return s.deletePhysicalFolder(ctx, id, l.Folders[i])
+	}
+	return nil
 }
 
 // RenameLibrary renames a library and its CollectionFolder item.
@@ -276,60 +378,34 @@ func (s *Store) RenameLibrary(ctx context.Context, id media.ID, name string) err
 }
 
 // syncCollectionFolder rewrites the CollectionFolder item's name, path and
-// Data from the library's row.
+// Data from the library's row. In Jellyfin's layout the folder keeps
+// Jellyfin's path (its base renamed, as Jellyfin renames the library's
+// folder) and every member of its Data but the two lists of media paths
+// and physical folders.
 func (s *Store) syncCollectionFolder(ctx context.Context, id media.ID) error {
-	libs, err := s.Libraries(ctx)
+	l, err := s.library(ctx, id)
 	if err != nil {
 		return err
 	}
-	for _, l := range libs {
-		if l.ID != id {
-			continue
-		}
-		err := s.inTx(ctx, func(t tx) error {
-			if err := bumpItems(ctx, t); err != nil {
-				return err
-			}
-			_, err := t.exec(ctx, `UPDATE "BaseItems" SET "Name" = ?, "SortName" = ?, "CleanName" = ?, "Path" = ?, "Data" = ?, "DateLastSaved" = ? WHERE "Id" = ?`,
-				l.Name, media.SortName(l.Name), media.CleanName(l.Name), "%AppDataPath%/root/default/"+l.Name, collectionData(l), s.db.Time(time.Now()), database.GUID(id))
+	err = s.inTx(ctx, func(t tx) error {
+		if err := bumpItems(ctx, t); err != nil {
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("store: update collection folder: %w", err)
 		}
-		return nil
+		path, data := "%AppDataPath%/root/default/"+l.Name, collectionData(l)
+		if l.Layout == LayoutJellyfin {
+			var oldPath, oldData sql.NullString
+			if err := t.queryRow(ctx, `SELECT "Path", "Data" FROM "BaseItems" WHERE "Id" = ?`, database.GUID(id)).Scan(&oldPath, &oldData); err != nil {
+				return notFound(err, "collection folder", id)
+			}
+			path = renamedFolder(oldPath.String, l.Name)
+			data = jellyfinData(oldData.String, oldPath.String, path, l)
+		}
+		_, err := t.exec(ctx, `UPDATE "BaseItems" SET "Name" = ?, "SortName" = ?, "CleanName" = ?, "Path" = ?, "Data" = ?, "DateLastSaved" = ? WHERE "Id" = ?`,
+			l.Name, media.SortName(l.Name), media.CleanName(l.Name), path, data, s.db.Time(time.Now()), database.GUID(id))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: update collection folder: %w", err)
 	}
-	return media.Errorf(media.ENOTFOUND, "library %s not found", id)
-}
-
-// JellyfinLibraries are the libraries Jellyfin set up (its CollectionFolder
-// items with no jellyha_libraries row: a migrated or reused jellyfin.db),
-// as their Data JSON describes them: the type and the media paths
-// (PhysicalLocationsList, less the library's own folder under
-// root/default). jellyha browses and plays them (LibraryFolders) but does
-// not manage or scan them yet: its scanner files items under the
-// CollectionFolder, Jellyfin under a Folder per media path.
-func (s *Store) JellyfinLibraries(ctx context.Context) ([]*Library, error) {
-	return queryList(ctx, s, `SELECT b."Id", COALESCE(b."Name", ''), COALESCE(b."Path", ''), COALESCE(b."Data", '') FROM "BaseItems" b
-WHERE b."Type" = ? AND b."IsVirtualItem" = ? AND NOT EXISTS (SELECT 1 FROM jellyha_libraries l WHERE l.id = b."Id")
-ORDER BY b."SortName", b."Id"`, []any{media.ItemTypeCollectionFolder, false},
-		func(sc interface{ Scan(...any) error }) (*Library, error) {
-			l := &Library{Options: "{}"}
-			var path, data string
-			if err := sc.Scan(database.ScanGUID{ID: &l.ID}, &l.Name, &path, &data); err != nil {
-				return nil, err
-			}
-			var d struct {
-				CollectionType        string
-				PhysicalLocationsList []string
-			}
-			_ = json.Unmarshal([]byte(data), &d) // unreadable Data: a library without type or paths
-			l.CollectionType = d.CollectionType
-			for _, p := range d.PhysicalLocationsList {
-				if p != path && p != "" {
-					l.Paths = append(l.Paths, p)
-				}
-			}
-			return l, nil
-		})
+	return nil
 }

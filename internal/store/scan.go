@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,26 +104,7 @@ func (s *Store) SaveScanned(ctx context.Context, sc *ScannedItem) error {
 			return err
 		}
 		if sc.Media {
-			for _, table := range []string{"MediaStreamInfos", "Chapters"} {
-				if _, err := t.exec(ctx, `DELETE FROM "`+table+`" WHERE "ItemId" = ?`, id); err != nil {
-					return err
-				}
-			}
-			for i := range sc.Streams {
-				sc.Streams[i].ItemID = it.ID
-			}
-			for i := range sc.Chapters {
-				sc.Chapters[i].ItemID = it.ID
-			}
-			if err := insertRows(ctx, t, "MediaStreamInfos", mediaStreamColumns, len(sc.Streams), func(i int, a []any) []any {
-				return mediaStreamArgs(a, &sc.Streams[i])
-			}); err != nil {
-				return err
-			}
-			if err := insertRows(ctx, t, "Chapters", chapterColumns, len(sc.Chapters), func(i int, a []any) []any {
-				c := &sc.Chapters[i]
-				return append(a, database.GUID(c.ItemID), c.ChapterIndex, c.StartPositionTicks, nullString(c.Name), nullString(c.ImagePath), s.db.NullTime(c.ImageDateModified))
-			}); err != nil {
+			if err := s.replaceMedia(ctx, t, it.ID, sc.Streams, sc.Chapters); err != nil {
 				return err
 			}
 		}
@@ -191,6 +173,143 @@ func (s *Store) SaveScanned(ctx context.Context, sc *ScannedItem) error {
 	return nil
 }
 
+// replaceMedia replaces an item's streams and chapters.
+func (s *Store) replaceMedia(ctx context.Context, t tx, item media.ID, streams []media.MediaStream, chapters []media.Chapter) error {
+	for _, table := range []string{"MediaStreamInfos", "Chapters"} {
+		if _, err := t.exec(ctx, `DELETE FROM "`+table+`" WHERE "ItemId" = ?`, database.GUID(item)); err != nil {
+			return err
+		}
+	}
+	for i := range streams {
+		streams[i].ItemID = item
+	}
+	for i := range chapters {
+		chapters[i].ItemID = item
+	}
+	if err := insertRows(ctx, t, "MediaStreamInfos", mediaStreamColumns, len(streams), func(i int, a []any) []any {
+		return mediaStreamArgs(a, &streams[i])
+	}); err != nil {
+		return err
+	}
+	return insertRows(ctx, t, "Chapters", chapterColumns, len(chapters), func(i int, a []any) []any {
+		c := &chapters[i]
+		return append(a, database.GUID(c.ItemID), c.ChapterIndex, c.StartPositionTicks, nullString(c.Name), nullString(c.ImagePath), s.db.NullTime(c.ImageDateModified))
+	})
+}
+
+// SigJellyfin is the Sig of the ScanFile of an item whose metadata Jellyfin
+// made: the scanner never rebuilds such an item (see KeptItem).
+const SigJellyfin = "jellyfin"
+
+// KeptItem is what the scanner writes of an item whose metadata Jellyfin
+// made (in a library Jellyfin set up): Jellyfin's Name, Overview, provider
+// ids, images, people, genres, ratings... came from online sources that a
+// local scan cannot match, so they are never rewritten. Only what follows
+// from the file itself is: where it is, when it moved (Move), and what
+// ffprobe reads in it, when it changed (Media). With neither, only the
+// ScanFile is recorded.
+type KeptItem struct {
+	ID    media.ID
+	Move  *Placement
+	Media *FileMedia
+	File  ScanFile
+}
+
+// Placement is where an item's file is in the library's tree.
+type Placement struct {
+	Path                  string
+	ParentID, TopParentID media.ID
+	AncestorIDs           []media.ID
+	// Episode: the series and season links and names below are written
+	// too, and the numbers when the file's name has them (nil: kept).
+	Episode                        bool
+	SeriesID, SeasonID             media.ID
+	SeriesName, SeasonName         string
+	SeriesPresentationUniqueKey    string
+	IndexNumber, ParentIndexNumber *int
+}
+
+// FileMedia is what ffprobe read in a file, and its size and time.
+type FileMedia struct {
+	Streams                     []media.MediaStream
+	Chapters                    []media.Chapter
+	RunTimeTicks                *int64
+	Width, Height, TotalBitrate *int
+	Size                        int64
+	DateModified                time.Time
+}
+
+// SaveKept writes a KeptItem in one transaction.
+func (s *Store) SaveKept(ctx context.Context, k *KeptItem) error {
+	id := database.GUID(k.ID)
+	now := s.db.Time(time.Now())
+	err := s.inTx(ctx, func(t tx) error {
+		if k.Move != nil || k.Media != nil {
+			if err := bumpItems(ctx, t); err != nil {
+				return err
+			}
+		}
+		if m := k.Move; m != nil {
+			if _, err := t.exec(ctx, `UPDATE "BaseItems" SET "Path" = ?, "ParentId" = ?, "TopParentId" = ?, "DateLastSaved" = ? WHERE "Id" = ?`,
+				m.Path, database.NullGUID(m.ParentID), database.NullGUID(m.TopParentID), now, id); err != nil {
+				return err
+			}
+			if m.Episode {
+				if _, err := t.exec(ctx, `UPDATE "BaseItems" SET "SeriesId" = ?, "SeriesName" = ?, "SeriesPresentationUniqueKey" = ?, "SeasonId" = ?, "SeasonName" = ?,
+  "IndexNumber" = COALESCE(?, "IndexNumber"), "ParentIndexNumber" = COALESCE(?, "ParentIndexNumber") WHERE "Id" = ?`,
+					database.NullGUID(m.SeriesID), nullString(m.SeriesName), nullString(m.SeriesPresentationUniqueKey), database.NullGUID(m.SeasonID), nullString(m.SeasonName),
+					nullInt(m.IndexNumber), nullInt(m.ParentIndexNumber), id); err != nil {
+					return err
+				}
+			}
+			if _, err := t.exec(ctx, `DELETE FROM "AncestorIds" WHERE "ItemId" = ?`, id); err != nil {
+				return err
+			}
+			for _, a := range m.AncestorIDs {
+				if _, err := t.exec(ctx, `INSERT INTO "AncestorIds" ("ItemId", "ParentItemId") VALUES (?, ?)`, id, database.GUID(a)); err != nil {
+					return err
+				}
+			}
+		}
+		if m := k.Media; m != nil {
+			if _, err := t.exec(ctx, `UPDATE "BaseItems" SET "RunTimeTicks" = ?, "Width" = ?, "Height" = ?, "TotalBitrate" = ?, "Size" = ?,
+  "DateModified" = ?, "DateLastSaved" = ? WHERE "Id" = ?`,
+				nullInt64(m.RunTimeTicks), nullInt(m.Width), nullInt(m.Height), nullInt(m.TotalBitrate), m.Size, s.db.Time(m.DateModified), now, id); err != nil {
+				return err
+			}
+			if err := s.replaceMedia(ctx, t, k.ID, m.Streams, m.Chapters); err != nil {
+				return err
+			}
+		}
+		f := k.File
+		f.ItemID, f.Sig = k.ID, SigJellyfin
+		return upsertScanFile(ctx, t, &f)
+	})
+	if err != nil {
+		return fmt.Errorf("store: save item %s (%s): %w", k.ID, k.File.Path, err)
+	}
+	return nil
+}
+
+// RecordScanFiles records ScanFiles without writing their items, a few
+// hundred to a transaction.
+func (s *Store) RecordScanFiles(ctx context.Context, files []ScanFile) error {
+	for chunk := range slices.Chunk(files, 500) {
+		err := s.inTx(ctx, func(t tx) error {
+			for i := range chunk {
+				if err := upsertScanFile(ctx, t, &chunk[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: record scanned files: %w", err)
+		}
+	}
+	return nil
+}
+
 func upsertScanFile(ctx context.Context, t tx, f *ScanFile) error {
 	_, err := t.exec(ctx, `INSERT INTO jellyha_scan_files (item_id, library_id, path, item_type, size, mtime_ns, probe, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (item_id) DO UPDATE SET library_id = excluded.library_id, path = excluded.path, item_type = excluded.item_type,
@@ -201,29 +320,38 @@ ON CONFLICT (item_id) DO UPDATE SET library_id = excluded.library_id, path = exc
 
 // LibraryFile is an item of a library that has a path, as the scanner
 // matches it against the files it finds; File is nil for an item the
-// scanner has never written (one Jellyfin wrote, say).
+// scanner has never seen (one Jellyfin wrote, say).
 type LibraryFile struct {
-	ID       media.ID
-	Type     string
-	Path     string
-	ParentID media.ID
-	File     *ScanFile
+	ID                    media.ID
+	Type                  string
+	Path                  string
+	ParentID              media.ID
+	Name                  string
+	PresentationUniqueKey string
+	File                  *ScanFile
 }
 
-// LibraryFiles returns the non-virtual items of a library that have a path,
-// with what the scanner remembers of each. Scanner records whose item is
-// gone are dropped.
-func (s *Store) LibraryFiles(ctx context.Context, lib media.ID) ([]*LibraryFile, error) {
+// LibraryFiles returns the non-virtual items of a library that have a path
+// (those whose TopParentId is one of l.Tops()), with what the scanner
+// remembers of each. Scanner records whose item is gone are dropped.
+func (s *Store) LibraryFiles(ctx context.Context, l *Library) ([]*LibraryFile, error) {
+	lib := l.ID
 	if _, err := s.exec(ctx, `DELETE FROM jellyha_scan_files WHERE library_id = ? AND item_id NOT IN (SELECT "Id" FROM "BaseItems")`, database.GUID(lib)); err != nil {
 		return nil, fmt.Errorf("store: library files: %w", err)
+	}
+	tops := guids(l.Tops())
+	if len(tops) == 0 {
+		return nil, nil
 	}
 	var out []*LibraryFile
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.db.Query(ctx, `SELECT b."Id", b."Type", b."Path", b."ParentId",
+		args := append(append([]any{}, tops...), false)
+		args = append(args, tops...)
+		rows, err := s.db.Query(ctx, `SELECT b."Id", b."Type", b."Path", b."ParentId", COALESCE(b."Name", ''), COALESCE(b."PresentationUniqueKey", ''),
   f.size, f.mtime_ns, f.probe, f.sig, f.path
 FROM "BaseItems" b LEFT JOIN jellyha_scan_files f ON f.item_id = b."Id"
-WHERE b."TopParentId" = ? AND b."Path" IS NOT NULL AND b."IsVirtualItem" = ? AND b."Id" <> ?`, database.GUID(lib), false, database.GUID(lib))
+WHERE b."TopParentId" IN (`+placeholders(len(tops))+`) AND b."Path" IS NOT NULL AND b."IsVirtualItem" = ? AND b."Id" NOT IN (`+placeholders(len(tops))+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -232,7 +360,8 @@ WHERE b."TopParentId" = ? AND b."Path" IS NOT NULL AND b."IsVirtualItem" = ? AND
 			lf := &LibraryFile{}
 			var size, mtime sql.NullInt64
 			var probe, sig, fpath sql.NullString
-			if err := rows.Scan(database.ScanGUID{ID: &lf.ID}, &lf.Type, &lf.Path, database.ScanGUID{ID: &lf.ParentID}, &size, &mtime, &probe, &sig, &fpath); err != nil {
+			if err := rows.Scan(database.ScanGUID{ID: &lf.ID}, &lf.Type, &lf.Path, database.ScanGUID{ID: &lf.ParentID}, &lf.Name, &lf.PresentationUniqueKey,
+				&size, &mtime, &probe, &sig, &fpath); err != nil {
 				return err
 			}
 			if size.Valid {
