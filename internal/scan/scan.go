@@ -222,19 +222,22 @@ func (s *Scanner) Scan(ctx context.Context, names []string, progress func(Progre
 			result = "Cancelled"
 		}
 	}
-	endCtx, endCancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer endCancel()
-	if eerr := s.st.EndScan(endCtx, s.o.Holder, result, msg); eerr != nil && err == nil {
-		err = eerr
-	}
 	if err == nil && optimizeAfter(res.Added+res.Updated+res.Moved+res.Deleted, res.Items) {
 		// Sampled on SQLite (milliseconds per table, on the single writer
 		// connection); a failure only costs plan quality, so it is logged.
+		// Before EndScan: while it runs this process still holds the scan
+		// (s.running), so clients must still see the task running; a
+		// Refresh asked for once it shows idle must not be turned away.
 		if oerr := s.st.DB().Optimize(parent, true); oerr != nil {
 			s.log.Warn("scan: refreshing planner statistics", "err", oerr)
 		} else {
 			res.Optimized = true
 		}
+	}
+	endCtx, endCancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer endCancel()
+	if eerr := s.st.EndScan(endCtx, s.o.Holder, result, msg); eerr != nil && err == nil {
+		err = eerr
 	}
 	if err == nil {
 		report(Progress{Phase: "done", Percent: 100})
