@@ -160,6 +160,16 @@ func (w *walker) root(dir string) {
 		w.unreadable = append(w.unreadable, dir)
 		return
 	}
+	// An empty library folder is most often a disk or a share that is not
+	// mounted (its mount point is an empty folder): removing every item
+	// of the library then would move the family's play state onto
+	// placeholders for nothing. Its items are kept; taking the folder out
+	// of the library is how to remove them.
+	if ents, ok := w.readDir(dir); ok && len(ents) == 0 {
+		w.warn("library folder is empty: its items are kept, as for a disk or share that is not mounted (remove the folder from the library to remove them)", dir, nil)
+		w.unreadable = append(w.unreadable, dir)
+		return
+	}
 	switch w.kind {
 	case "movies":
 		w.movies(dir, nil)

@@ -551,3 +551,57 @@ func TestScanSubtitles(t *testing.T) {
 		})
 	}
 }
+
+// TestScanKeepsItemsOfAnEmptyFolder: a library folder that is suddenly
+// empty (a disk or share that is not mounted leaves an empty mount point)
+// keeps its items and their play state, and says so in the log; once the
+// files are back nothing has changed, and a file really deleted from a
+// folder that is not empty still goes.
+func TestScanKeepsItemsOfAnEmptyFolder(t *testing.T) {
+	c := makeClips(t)
+	for name, p := range engines {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, p(t))
+			movies := filepath.Join(f.root, "movies")
+			for _, m := range []string{"One (2001)", "Two (2002)"} {
+				cp(t, c.video, filepath.Join(movies, m, m+".mkv"))
+			}
+			lib := f.library("Films", "movies", movies)
+			if res := f.scan(2); res.Added != 2 {
+				t.Fatalf("first scan: %+v", res)
+			}
+			away := filepath.Join(f.root, "unmounted")
+			if err := os.Rename(movies, away); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(movies, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if res := f.scan(0); res.Deleted != 0 {
+				t.Errorf("an empty library folder: %+v", res)
+			}
+			if items, _ := f.st.Descendants(context.Background(), lib.ID); len(items) != 2 {
+				t.Errorf("%d items left after scanning an empty folder, want 2", len(items))
+			}
+			if !strings.Contains(f.log.String(), "library folder is empty") || !strings.Contains(f.log.String(), movies) {
+				t.Errorf("the log does not say the folder is empty:\n%s", f.log.String())
+			}
+			if err := os.Remove(movies); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(away, movies); err != nil {
+				t.Fatal(err)
+			}
+			if res := f.scan(0); res.Deleted != 0 || res.Added != 0 || res.Unchanged != res.Items {
+				t.Errorf("the files back: %+v", res)
+			}
+			if err := os.RemoveAll(filepath.Join(movies, "Two (2002)")); err != nil {
+				t.Fatal(err)
+			}
+			if res := f.scan(0); res.Deleted != 1 {
+				t.Errorf("one film deleted: %+v", res)
+			}
+		})
+	}
+}
