@@ -76,16 +76,7 @@ func TestAdoptedLibrary(t *testing.T) {
 
 		// Jellyfin's layout: the library's media path is a Folder under
 		// the root, its film's TopParentId and ParentId.
-		save := func(it *media.Item) {
-			t.Helper()
-			if err := s.store.SaveItem(ctx, it); err != nil {
-				t.Fatal(err)
-			}
-		}
-		root := &media.Item{ID: media.NewID(), Type: media.ItemTypeAggregateFolder, Name: "root", Path: "/config/root", IsFolder: true}
-		save(root)
-		userRoot := &media.Item{ID: media.NewID(), Type: media.ItemTypeUserRootFolder, Name: "Media Folders", Path: "/config/root/default", IsFolder: true}
-		save(userRoot)
+		save, root, userRoot := jellyfinRoots(t, s)
 		lib := &media.Item{ID: media.NewID(), Type: media.ItemTypeCollectionFolder, Name: "Films", SortName: "films", Path: "/config/root/default/Films",
 			IsFolder: true, ParentID: userRoot.ID, AncestorIDs: []media.ID{userRoot.ID}}
 		save(lib)

@@ -23,16 +23,7 @@ import (
 func TestJellyfinLayout(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *testServer) {
 		ctx := context.Background()
-		save := func(it *media.Item) {
-			t.Helper()
-			if err := s.store.SaveItem(ctx, it); err != nil {
-				t.Fatal(err)
-			}
-		}
-		root := &media.Item{ID: media.NewID(), Type: media.ItemTypeAggregateFolder, Name: "root", Path: "/config/root", IsFolder: true}
-		save(root)
-		userRoot := &media.Item{ID: media.NewID(), Type: media.ItemTypeUserRootFolder, Name: "Media Folders", Path: "/config/root/default", IsFolder: true}
-		save(userRoot)
+		save, root, userRoot := jellyfinRoots(t, s)
 		lib := &media.Item{ID: media.NewID(), Type: media.ItemTypeCollectionFolder, Name: "Movies", SortName: "movies", Path: "/config/root/default/Movies",
 			IsFolder: true, ParentID: userRoot.ID, AncestorIDs: []media.ID{userRoot.ID}}
 		save(lib)
@@ -175,4 +166,23 @@ func TestJellyfinLayout(t *testing.T) {
 		}
 		s.expect(req{"GET", "/Items/" + films[0].ID.String(), nil, as(kidToken)}, 404, nil)
 	})
+}
+
+// jellyfinRoots saves the two folders every Jellyfin library hangs from, as
+// Jellyfin 10.11 writes them (the AggregateFolder root, and the
+// UserRootFolder its CollectionFolders are children of), and returns a
+// function that saves more items.
+func jellyfinRoots(t *testing.T, s *testServer) (save func(*media.Item), root, userRoot *media.Item) {
+	t.Helper()
+	save = func(it *media.Item) {
+		t.Helper()
+		if err := s.store.SaveItem(context.Background(), it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root = &media.Item{ID: media.NewID(), Type: media.ItemTypeAggregateFolder, Name: "root", Path: "/config/root", IsFolder: true}
+	save(root)
+	userRoot = &media.Item{ID: media.NewID(), Type: media.ItemTypeUserRootFolder, Name: "Media Folders", Path: "/config/root/default", IsFolder: true}
+	save(userRoot)
+	return save, root, userRoot
 }
