@@ -116,6 +116,16 @@ var kindTypes = func() map[string]string {
 	return m
 }()
 
+// leafTypes are the stored types that are never folders: files a user
+// plays or views.
+var leafTypes = map[string]bool{
+	ItemTypeMovie: true, ItemTypeEpisode: true, ItemTypeAudio: true, ItemTypeMusicVideo: true, ItemTypeVideo: true,
+	ItemTypeTrailer: true, ItemTypeBook: true, ItemTypeAudioBook: true, ItemTypePhoto: true,
+}
+
+// IsLeafType reports whether items of stored type typ are never folders.
+func IsLeafType(typ string) bool { return leafTypes[typ] }
+
 // ItemKind returns the BaseItemKind clients see for a stored type name:
 // the .NET class name without its namespace (Movie, Series, Episode...).
 func ItemKind(typ string) string {

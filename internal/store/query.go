@@ -436,9 +436,17 @@ func pageExtraArgs(user media.ID, folders bool) []any {
 	return append(args, episodesOfArgs(database.GUID(user), true)...)
 }
 
-// mayHoldFolders reports whether q's page can hold a folder.
+// mayHoldFolders reports whether q's page can hold a folder: not when it
+// asks for non-folders, for items in progress (never folders) or only for
+// types that are never folders (the library grid's Movie, Episode...).
 func mayHoldFolders(q *ItemQuery) bool {
-	return (q.IsFolder == nil || *q.IsFolder) && !q.IsResumable
+	if (q.IsFolder != nil && !*q.IsFolder) || q.IsResumable {
+		return false
+	}
+	if len(q.Types) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(q.Types, func(t string) bool { return !media.IsLeafType(t) })
 }
 
 // QueryItems returns one page of the items q selects, with the caller's
