@@ -3,6 +3,7 @@ package jellyfin
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -138,6 +140,7 @@ func TestBrowse(t *testing.T) {
 			{"Detail", testDetail},
 			{"Shows", testShows},
 			{"Latest", testLatest},
+			{"Fields", testFields},
 			{"Resume", testResume},
 			{"NextUp", testNextUp},
 			{"SearchHints", testSearchHints},
@@ -233,7 +236,7 @@ func testItems(t *testing.T, e *browseEnv) {
 
 func testFilters(t *testing.T, e *browseEnv) {
 	base := "/Items?Recursive=true&IncludeItemTypes=Movie&userId=" + e.adminID.String()
-	all := e.list(e.admin, base)
+	all := e.list(e.admin, base+"&Fields=Genres")
 	user := database.GUID(e.adminID)
 	typ := media.ItemTypeMovie
 	countWhere := func(cond string, args ...any) int {
@@ -414,7 +417,7 @@ func testLatest(t *testing.T, e *browseEnv) {
 		}
 	}
 	var movies []ItemIn
-	e.expect(req{"GET", "/Users/" + e.adminID.String() + "/Items/Latest?ParentId=" + e.movies.String() + "&Limit=4", nil, as(e.admin)}, 200, &movies)
+	e.expect(req{"GET", "/Users/" + e.adminID.String() + "/Items/Latest?ParentId=" + e.movies.String() + "&Limit=4&Fields=ProviderIds", nil, as(e.admin)}, 200, &movies)
 	if len(movies) == 0 || len(movies) > 4 {
 		t.Fatalf("latest movies: %d", len(movies))
 	}
@@ -780,4 +783,120 @@ func testSearchHints(t *testing.T, e *browseEnv) {
 		t.Errorf("includeMedia=false: %+v", none)
 	}
 	e.expect(req{"GET", "/Search/Hints?searchTerm=" + urlEscape(word), nil, nil}, 401, nil)
+}
+
+// testFields checks that a list carries the optional members only when
+// Fields asks for them, as Jellyfin answers, and then as the item's
+// detail (which carries them all) has them.
+func testFields(t *testing.T, e *browseEnv) {
+	optional := []string{"Overview", "Genres", "ProviderIds", "Path", "SortName", "DateCreated", "ParentId", "OriginalTitle",
+		"MediaSources", "MediaStreams", "Chapters", "PlayAccess", "PrimaryImageAspectRatio"}
+	base := "/Items?ParentId=" + e.movies.String() + "&Recursive=true&IncludeItemTypes=Movie&SortBy=SortName&Limit=5"
+	var bare struct{ Items []map[string]json.RawMessage }
+	e.expect(req{"GET", base, nil, as(e.admin)}, 200, &bare)
+	if len(bare.Items) == 0 {
+		t.Fatal("no movies")
+	}
+	for _, it := range bare.Items {
+		for _, f := range optional {
+			if _, ok := it[f]; ok {
+				t.Errorf("%s sent without being asked for: %s", f, it[f])
+			}
+		}
+		for _, f := range []string{"Id", "Name", "ServerId", "Type", "ImageTags", "BackdropImageTags", "ImageBlurHashes", "UserData", "RunTimeTicks", "LocationType", "MediaType"} {
+			if _, ok := it[f]; !ok {
+				t.Errorf("%s missing from a list item", f)
+			}
+		}
+	}
+	// Asked for, in the two forms clients use and in any case.
+	for _, fields := range []string{
+		"&Fields=Overview,Genres,ProviderIds,Path,SortName,DateCreated,ParentId,OriginalTitle,MediaSources,MediaStreams,Chapters,PlayAccess,PrimaryImageAspectRatio",
+		"&fields=overview&fields=genres&fields=providerIds&fields=path&fields=sortname&fields=DateCreated&fields=ParentId&fields=OriginalTitle" +
+			"&fields=MediaSources&fields=mediastreams&fields=Chapters&fields=PlayAccess&fields=PrimaryImageAspectRatio",
+	} {
+		var asked struct{ Items []map[string]json.RawMessage }
+		e.expect(req{"GET", base + fields, nil, as(e.admin)}, 200, &asked)
+		for _, it := range asked.Items {
+			var id string
+			_ = json.Unmarshal(it["Id"], &id)
+			var detail map[string]json.RawMessage
+			e.expect(req{"GET", "/Items/" + id, nil, as(e.admin)}, 200, &detail)
+			for _, f := range optional {
+				if f == "OriginalTitle" || f == "Chapters" || f == "PrimaryImageAspectRatio" {
+					// Sent only when the item has one.
+					if string(it[f]) != string(detail[f]) {
+						t.Errorf("%s %s: %s in the list, %s in the detail", id, f, it[f], detail[f])
+					}
+					continue
+				}
+				if _, ok := it[f]; !ok {
+					t.Errorf("%s %s asked for and not sent", id, f)
+				}
+				if f == "Genres" || f == "ProviderIds" || f == "MediaStreams" {
+					var a, b any
+					_ = json.Unmarshal(it[f], &a)
+					_ = json.Unmarshal(detail[f], &b)
+					if !reflect.DeepEqual(a, b) {
+						t.Errorf("%s %s: %s in the list, %s in the detail", id, f, it[f], detail[f])
+					}
+				}
+			}
+		}
+	}
+	// EnableImageTypes and ImageTypeLimit, as the web client sends them:
+	// only those types, and that many of each.
+	var all, limited listIn
+	all = e.list(e.admin, base+"&Limit=50")
+	limited = e.list(e.admin, base+"&Limit=50&EnableImageTypes=Primary,Backdrop&ImageTypeLimit=1")
+	trimmed := 0
+	for i, it := range limited.Items {
+		full := all.Items[i]
+		if it.ID != full.ID {
+			t.Fatalf("order differs: %s, %s", it.ID, full.ID)
+		}
+		for k, tag := range it.ImageTags {
+			if k != "Primary" || full.ImageTags[k] != tag {
+				t.Errorf("%s: image %s %s with EnableImageTypes=Primary,Backdrop (all: %v)", it.Name, k, tag, full.ImageTags)
+			}
+		}
+		if len(it.BackdropImageTags) != min(1, len(full.BackdropImageTags)) {
+			t.Errorf("%s: backdrops %v with ImageTypeLimit=1 (all: %v)", it.Name, it.BackdropImageTags, full.BackdropImageTags)
+		}
+		if len(full.ImageTags) > len(it.ImageTags) || len(full.BackdropImageTags) > len(it.BackdropImageTags) {
+			trimmed++
+		}
+	}
+	if trimmed == 0 {
+		t.Error("no item had images to leave out: the case is not tested")
+	}
+	var noImages struct{ Items []map[string]json.RawMessage }
+	e.expect(req{"GET", base + "&EnableImages=false", nil, as(e.admin)}, 200, &noImages)
+	for _, it := range noImages.Items {
+		if _, ok := it["ImageTags"]; ok {
+			t.Errorf("ImageTags with EnableImages=false: %s", it["ImageTags"])
+		}
+	}
+	// A show's folders carry ChildCount only when asked, or for the
+	// clients Jellyfin adds it for (Kodi).
+	series := "/Items?ParentId=" + e.shows.String() + "&IncludeItemTypes=Series&Recursive=true&Limit=3"
+	for _, c := range []struct {
+		path, client string
+		want         bool
+	}{
+		{series, "Test", false},
+		{series + "&Fields=ChildCount", "Test", true},
+		{series, "Kodi", true},
+	} {
+		var l listIn
+		e.expect(req{"GET", c.path, nil, []string{"Authorization", `MediaBrowser Client="` + c.client + `", Device="Box", DeviceId="admin-dev", Version="1.0", Token="` + e.admin + `"`}}, 200, &l)
+		if len(l.Items) == 0 {
+			t.Fatalf("%s: no series", c.path)
+		}
+		for _, it := range l.Items {
+			if (it.ChildCount != nil) != c.want {
+				t.Errorf("%s as %s: %s ChildCount %v, want it sent: %v", c.path, c.client, it.Name, it.ChildCount, c.want)
+			}
+		}
+	}
 }

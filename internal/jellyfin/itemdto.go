@@ -4,6 +4,7 @@ import (
 	"crypto/md5" //nolint:gosec // image tags are cache keys, not secrets
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 
@@ -12,20 +13,21 @@ import (
 )
 
 // BaseItemDto is Jellyfin's item as clients see it. Members that are null
-// are left out; lists clients iterate without checking (ImageTags,
-// BackdropImageTags, Genres) are always sent.
+// are left out; lists and maps (ImageTags, Genres, ProviderIds...) are
+// left out when not asked for (omitzero: nil) and sent, empty or not,
+// when they are.
 type BaseItemDto struct {
 	Name                    string
-	OriginalTitle           string `json:",omitempty"`
-	ServerID                string `json:"ServerId"`
-	ID                      string `json:"Id"`
-	DateCreated             *Time  `json:",omitempty"`
-	SortName                string `json:",omitempty"`
-	PremiereDate            *Time  `json:",omitempty"`
-	Path                    string `json:",omitempty"`
-	OfficialRating          string `json:",omitempty"`
-	Overview                string `json:",omitempty"`
-	Genres                  []string
+	OriginalTitle           string            `json:",omitempty"`
+	ServerID                string            `json:"ServerId"`
+	ID                      string            `json:"Id"`
+	DateCreated             *Time             `json:",omitempty"`
+	SortName                string            `json:",omitempty"`
+	PremiereDate            *Time             `json:",omitempty"`
+	Path                    string            `json:",omitempty"`
+	OfficialRating          string            `json:",omitempty"`
+	Overview                string            `json:",omitempty"`
+	Genres                  []string          `json:",omitzero"`
 	GenreItems              []NameGuidPair    `json:",omitempty"`
 	CommunityRating         *float32          `json:",omitempty"`
 	CriticRating            *float32          `json:",omitempty"`
@@ -38,7 +40,7 @@ type BaseItemDto struct {
 	Type                    string            `json:"Type"`
 	People                  []BaseItemPerson  `json:",omitempty"`
 	Studios                 []NameGuidPair    `json:",omitempty"`
-	ProviderIDs             map[string]string `json:"ProviderIds"`
+	ProviderIDs             map[string]string `json:"ProviderIds,omitzero"`
 	SeriesName              string            `json:",omitempty"`
 	SeriesID                string            `json:"SeriesId,omitempty"`
 	SeasonID                string            `json:"SeasonId,omitempty"`
@@ -49,8 +51,8 @@ type BaseItemDto struct {
 	UserData                *UserItemDataDto  `json:",omitempty"`
 	ChildCount              *int              `json:",omitempty"`
 	PrimaryImageAspectRatio *float64          `json:",omitempty"`
-	ImageTags               map[string]string
-	BackdropImageTags       []string
+	ImageTags               map[string]string `json:",omitzero"`
+	BackdropImageTags       []string          `json:",omitzero"`
 	ImageBlurHashes         map[string]map[string]string
 	LocationType            string
 	MediaType               string
@@ -132,8 +134,9 @@ func idString(id media.ID) string {
 	return id.String()
 }
 
-// userDataKey is the key Jellyfin files a new play state of an item
-// under: a film's IMDb or TMDb id when it has one, else the item id.
+// userDataKey is the key a new play state of an item is filed under: a
+// film's IMDb or TMDb id when it has one, else the item id. It needs the
+// row's provider ids.
 func userDataKey(r *store.ItemRow) string {
 	if r.Type == media.ItemTypeMovie {
 		for _, p := range []string{"Imdb", "Tmdb"} {
@@ -150,7 +153,9 @@ func userDataKey(r *store.ItemRow) string {
 func userDataDto(r *store.ItemRow) *UserItemDataDto {
 	d := r.UserData
 	if d == nil {
-		d = &media.UserData{Key: userDataKey(r)}
+		// No play state: Jellyfin shows the last of the item's keys,
+		// which is always its id, so a list need not read provider ids.
+		d = &media.UserData{Key: r.ID.Hyphenated()}
 	}
 	dto := &UserItemDataDto{
 		Rating: d.Rating, PlaybackPositionTicks: d.PlaybackPositionTicks, PlayCount: d.PlayCount, IsFavorite: d.IsFavorite,
@@ -190,6 +195,76 @@ func collectionType(data string) string {
 type dtoOptions struct {
 	userData bool
 	images   bool
+	// imageTypes (a bit per stored image type; zero for all) and
+	// imagesPerType (zero for no limit) are a client's EnableImageTypes
+	// and ImageTypeLimit: the web client asks for one image of four
+	// types.
+	imageTypes    uint32
+	imagesPerType int
+	// fields are the optional members to fill: what the client asked for
+	// in Fields on a list, every one on an item's detail and the user's
+	// views, as Jellyfin answers.
+	fields itemField
+}
+
+// itemField is one of Jellyfin's ItemFields that jellyha fills: a
+// member of BaseItemDto sent only when asked for. The rest (Name, dates,
+// ratings, numbers, series and album, images, play state) is always sent.
+type itemField uint32
+
+const (
+	fieldChapters itemField = 1 << iota
+	fieldChildCount
+	fieldDateCreated
+	fieldGenres
+	fieldMediaSources
+	fieldMediaStreams
+	fieldOriginalTitle
+	fieldOverview
+	fieldParentID
+	fieldPath
+	fieldPeople
+	fieldPlayAccess
+	fieldPrimaryImageAspectRatio
+	fieldProviderIDs
+	fieldSortName
+	fieldStudios
+
+	allFields = ^itemField(0)
+)
+
+// itemFieldNames are the Fields values jellyha knows, lower-cased; others
+// are ignored, as Jellyfin ignores those it cannot parse.
+var itemFieldNames = map[string]itemField{
+	"chapters": fieldChapters, "childcount": fieldChildCount, "datecreated": fieldDateCreated, "genres": fieldGenres,
+	"mediasources": fieldMediaSources, "mediastreams": fieldMediaStreams, "originaltitle": fieldOriginalTitle,
+	"overview": fieldOverview, "parentid": fieldParentID, "path": fieldPath, "people": fieldPeople,
+	"playaccess": fieldPlayAccess, "primaryimageaspectratio": fieldPrimaryImageAspectRatio,
+	"providerids": fieldProviderIDs, "sortname": fieldSortName, "studios": fieldStudios,
+}
+
+// noImageType is an imageTypes bit that no stored image type has.
+const noImageType = 1 << 31
+
+func (o dtoOptions) has(f itemField) bool { return o.fields&f != 0 }
+
+// imageLimit is how many images of stored type t a DTO carries (Jellyfin's
+// DtoOptions.GetImageLimit): none without EnableImages or when the type is
+// not enabled.
+func (o dtoOptions) imageLimit(t int) int {
+	if !o.images || (o.imageTypes != 0 && o.imageTypes&(1<<t) == 0) {
+		return 0
+	}
+	if o.imagesPerType > 0 {
+		return o.imagesPerType
+	}
+	return math.MaxInt
+}
+
+// withMedia reports whether DTOs carry the file's media (MediaSources,
+// MediaStreams, Chapters): each costs statements per item.
+func (o dtoOptions) withMedia() bool {
+	return o.has(fieldMediaSources | fieldMediaStreams | fieldChapters)
 }
 
 func (rt *Router) itemDto(r *store.ItemRow, o dtoOptions) *BaseItemDto {
@@ -202,21 +277,52 @@ func (rt *Router) itemDto(r *store.ItemRow, o dtoOptions) *BaseItemDto {
 		location = "Virtual"
 	}
 	dto := &BaseItemDto{
-		Name: r.Name, OriginalTitle: r.OriginalTitle, ServerID: rt.serverID.String(), ID: r.ID.String(),
-		DateCreated: timePtr(r.DateCreated), SortName: r.SortName, PremiereDate: timePtr(r.PremiereDate), Path: r.Path,
-		OfficialRating: r.OfficialRating, Overview: r.Overview, Genres: r.Genres,
+		Name: r.Name, ServerID: rt.serverID.String(), ID: r.ID.String(),
+		PremiereDate: timePtr(r.PremiereDate), OfficialRating: r.OfficialRating,
 		CommunityRating: r.CommunityRating, CriticRating: r.CriticRating, RunTimeTicks: r.RunTimeTicks, ProductionYear: r.ProductionYear,
-		IndexNumber: r.IndexNumber, ParentIndexNumber: r.ParentIndexNumber, IsFolder: r.IsFolder, ParentID: idString(r.ParentID),
-		Type: media.ItemKind(r.Type), ProviderIDs: r.Providers, SeriesName: r.SeriesName, SeriesID: idString(r.SeriesID),
+		IndexNumber: r.IndexNumber, ParentIndexNumber: r.ParentIndexNumber, IsFolder: r.IsFolder,
+		Type: media.ItemKind(r.Type), SeriesName: r.SeriesName, SeriesID: idString(r.SeriesID),
 		SeasonID: idString(r.SeasonID), SeasonName: r.SeasonName, Album: r.Album, Artists: r.Artists,
-		ChildCount: r.ChildCount, ImageTags: map[string]string{}, BackdropImageTags: []string{},
 		ImageBlurHashes: map[string]map[string]string{}, LocationType: location, MediaType: mediaType,
 	}
-	if dto.Genres == nil {
-		dto.Genres = []string{}
+	if o.has(fieldOriginalTitle) {
+		dto.OriginalTitle = r.OriginalTitle
 	}
-	if dto.ProviderIDs == nil {
-		dto.ProviderIDs = map[string]string{}
+	if o.has(fieldDateCreated) {
+		dto.DateCreated = timePtr(r.DateCreated)
+	}
+	if o.has(fieldSortName) {
+		dto.SortName = r.SortName
+	}
+	if o.has(fieldPath) {
+		dto.Path = r.Path
+	}
+	if o.has(fieldOverview) {
+		dto.Overview = r.Overview
+	}
+	if o.has(fieldGenres) {
+		dto.Genres = r.Genres
+		if dto.Genres == nil {
+			dto.Genres = []string{}
+		}
+	}
+	if o.has(fieldParentID) {
+		dto.ParentID = idString(r.ParentID)
+	}
+	if o.has(fieldProviderIDs) {
+		dto.ProviderIDs = r.Providers
+		if dto.ProviderIDs == nil {
+			dto.ProviderIDs = map[string]string{}
+		}
+	}
+	// A music album's or season's count is always sent (Jellyfin fills
+	// it from the item's children whatever was asked); other folders'
+	// only with ChildCount.
+	if o.has(fieldChildCount) || r.Type == media.ItemTypeMusicAlbum || r.Type == media.ItemTypeSeason || r.Type == media.ItemTypePlaylist {
+		dto.ChildCount = r.ChildCount
+	}
+	if o.has(fieldPlayAccess) && o.userData {
+		dto.PlayAccess = "Full"
 	}
 	if len(r.AlbumArtists) > 0 {
 		dto.AlbumArtist = r.AlbumArtists[0]
@@ -227,19 +333,37 @@ func (rt *Router) itemDto(r *store.ItemRow, o dtoOptions) *BaseItemDto {
 	if o.userData {
 		dto.UserData = userDataDto(r)
 	}
-	if o.images {
+	if o.has(fieldPrimaryImageAspectRatio) {
 		for i := range r.Images {
-			im := &r.Images[i]
-			name := imageTypeName(im.ImageType)
-			tag := imageTag(im)
-			if im.ImageType == media.ImageBackdrop {
-				dto.BackdropImageTags = append(dto.BackdropImageTags, tag)
-			} else if _, dup := dto.ImageTags[name]; !dup {
-				dto.ImageTags[name] = tag
-				if im.ImageType == media.ImagePrimary && im.Width > 0 && im.Height > 0 {
+			if im := &r.Images[i]; im.ImageType == media.ImagePrimary {
+				if im.Width > 0 && im.Height > 0 {
 					ratio := float64(im.Width) / float64(im.Height)
 					dto.PrimaryImageAspectRatio = &ratio
 				}
+				break
+			}
+		}
+	}
+	if o.images {
+		dto.ImageTags = map[string]string{}
+		if o.imageLimit(media.ImageBackdrop) > 0 {
+			dto.BackdropImageTags = []string{}
+		}
+		for i := range r.Images {
+			im := &r.Images[i]
+			limit := o.imageLimit(im.ImageType)
+			if limit == 0 {
+				continue
+			}
+			name := imageTypeName(im.ImageType)
+			tag := imageTag(im)
+			if im.ImageType == media.ImageBackdrop {
+				if len(dto.BackdropImageTags) >= limit {
+					continue
+				}
+				dto.BackdropImageTags = append(dto.BackdropImageTags, tag)
+			} else if _, dup := dto.ImageTags[name]; !dup {
+				dto.ImageTags[name] = tag
 			} else {
 				continue
 			}

@@ -108,8 +108,10 @@ func (v *viewer) scope() []media.ID {
 	return out
 }
 
-// dtoOpts reads EnableUserData and EnableImages (both default to true).
-func dtoOpts(r *http.Request, v *viewer) dtoOptions {
+// dtoOpts reads what a list's DTOs carry: EnableUserData and EnableImages
+// (both default to true) and Fields, with the fields Jellyfin adds for
+// the clients that rely on them without asking.
+func dtoOpts(r *http.Request, v *viewer, p *principal) dtoOptions {
 	o := dtoOptions{userData: v.user != nil, images: true}
 	if b := queryBool(r, "EnableUserData"); b != nil && !*b {
 		o.userData = false
@@ -117,15 +119,103 @@ func dtoOpts(r *http.Request, v *viewer) dtoOptions {
 	if b := queryBool(r, "EnableImages"); b != nil {
 		o.images = *b
 	}
+	for _, t := range queryList(r, "EnableImageTypes") {
+		if n, ok := imageTypeOf(t); ok {
+			o.imageTypes |= 1 << n
+		}
+	}
+	if n, ok, err := queryInt(r, "ImageTypeLimit"); err == nil && ok {
+		// 0 is Jellyfin's "none of any type" (ImageTags is then sent
+		// empty): a type bit no stored type has; absent is "all".
+		o.imagesPerType = n
+		if n == 0 {
+			o.imageTypes = noImageType
+		}
+	}
+	for _, f := range queryList(r, "Fields") {
+		o.fields |= itemFieldNames[strings.ToLower(f)]
+	}
+	// Jellyfin's AddClientFields: these clients show folder counts and do
+	// not ask for them. The client is the one the request names, else the
+	// one its token was issued to.
+	client := p.auth.Client
+	if client == "" && p.device != nil {
+		client = p.device.AppName
+	}
+	client = strings.ToLower(client)
+	for _, c := range []string{"kodi", "wmc", "media center", "classic", "roku", "samsung", "androidtv"} {
+		if strings.Contains(client, c) {
+			o.fields |= fieldChildCount
+		}
+	}
 	return o
 }
 
-func (rt *Router) result(page *store.ItemPage, start int, o dtoOptions) *QueryResult[*BaseItemDto] {
-	res := &QueryResult[*BaseItemDto]{Items: make([]*BaseItemDto, 0, len(page.Items)), TotalRecordCount: page.Total, StartIndex: start}
-	for _, it := range page.Items {
-		res.Items = append(res.Items, rt.itemDto(it, o))
+// allDtoOpts are the options of an item's detail and the user's views:
+// every field, as Jellyfin's default DtoOptions.
+func allDtoOpts(r *http.Request, v *viewer, p *principal) dtoOptions {
+	o := dtoOpts(r, v, p)
+	o.fields = allFields
+	return o
+}
+
+// skipUnsent spares q the statements for what o will not send.
+func (o dtoOptions) skipUnsent(q *store.ItemQuery) {
+	q.SkipImages = !o.images && !o.has(fieldPrimaryImageAspectRatio)
+	q.SkipProviders = !o.has(fieldProviderIDs)
+}
+
+// dtos are rows as DTOs; with the media members when o asks for them.
+func (rt *Router) dtos(ctx context.Context, rows []*store.ItemRow, o dtoOptions) ([]*BaseItemDto, error) {
+	out := make([]*BaseItemDto, 0, len(rows))
+	for _, it := range rows {
+		d, err := rt.listDto(ctx, it, o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
 	}
-	return res
+	return out, nil
+}
+
+// listDto is rt.itemDto with the media members when o asks for them: a
+// few statements per item, which is why lists carry them only on request.
+func (rt *Router) listDto(ctx context.Context, it *store.ItemRow, o dtoOptions) (*BaseItemDto, error) {
+	d := rt.itemDto(it, o)
+	if !o.withMedia() {
+		return d, nil
+	}
+	if err := rt.addMediaInfo(ctx, d, it); err != nil {
+		return nil, err
+	}
+	if !o.has(fieldMediaSources) {
+		d.MediaSources = nil
+	}
+	if !o.has(fieldMediaStreams) {
+		d.MediaStreams = nil
+	}
+	if !o.has(fieldChapters) {
+		d.Chapters = nil
+	}
+	return d, nil
+}
+
+func (rt *Router) result(ctx context.Context, page *store.ItemPage, start int, o dtoOptions) (*QueryResult[*BaseItemDto], error) {
+	items, err := rt.dtos(ctx, page.Items, o)
+	if err != nil {
+		return nil, err
+	}
+	return &QueryResult[*BaseItemDto]{Items: items, TotalRecordCount: page.Total, StartIndex: start}, nil
+}
+
+// writeResult answers with page as a QueryResult.
+func (rt *Router) writeResult(w http.ResponseWriter, r *http.Request, page *store.ItemPage, start int, o dtoOptions) error {
+	res, err := rt.result(r.Context(), page, start, o)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 func queryInt(r *http.Request, name string) (int, bool, error) {
@@ -305,12 +395,13 @@ func (rt *Router) getItems(w http.ResponseWriter, r *http.Request, p *principal)
 	if err != nil {
 		return err
 	}
+	o := dtoOpts(r, v, p)
+	o.skipUnsent(q)
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rt.result(page, q.StartIndex, dtoOpts(r, v)))
-	return nil
+	return rt.writeResult(w, r, page, q.StartIndex, o)
 }
 
 // item returns one item the viewer may see, ENOTFOUND otherwise.
@@ -336,7 +427,7 @@ func (rt *Router) getItem(w http.ResponseWriter, r *http.Request, p *principal) 
 		return err
 	}
 	id := it.ID
-	dto := rt.itemDto(it, dtoOpts(r, v))
+	dto := rt.itemDto(it, allDtoOpts(r, v, p))
 	dto.PlayAccess = "Full"
 	if err := rt.addMediaInfo(ctx, dto, it); err != nil {
 		return err
@@ -415,7 +506,10 @@ func (rt *Router) getViews(w http.ResponseWriter, r *http.Request, p *principal)
 	if err != nil {
 		return err
 	}
-	res := rt.result(page, 0, dtoOpts(r, v))
+	res, err := rt.result(ctx, page, 0, allDtoOpts(r, v, p))
+	if err != nil {
+		return err
+	}
 	for _, dto := range res.Items {
 		if dto.CollectionType == "" {
 			id, _ := media.ParseID(dto.ID)
@@ -454,12 +548,13 @@ func (rt *Router) getResume(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	q.Sort = []store.ItemSort{{By: "DatePlayed", Descending: true}}
+	o := dtoOpts(r, v, p)
+	o.skipUnsent(q)
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rt.result(page, q.StartIndex, dtoOpts(r, v)))
-	return nil
+	return rt.writeResult(w, r, page, q.StartIndex, o)
 }
 
 // getNextUp is GET /Shows/NextUp: per series, the episode after the last
@@ -485,22 +580,22 @@ func (rt *Router) getNextUp(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	res := &QueryResult[*BaseItemDto]{Items: []*BaseItemDto{}, TotalRecordCount: total, StartIndex: q.StartIndex}
-	if len(ids) > 0 {
-		rows, err := rt.rowsInOrder(ctx, v, ids)
-		if err != nil {
-			return err
-		}
-		res = rt.result(&store.ItemPage{Items: rows, Total: total}, q.StartIndex, dtoOpts(r, v))
+	o := dtoOpts(r, v, p)
+	rows, err := rt.rowsInOrder(ctx, v, ids, o)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return rt.writeResult(w, r, &store.ItemPage{Items: rows, Total: total}, q.StartIndex, o)
 }
 
 // rowsInOrder reads items by id and returns them in the order of ids.
-func (rt *Router) rowsInOrder(ctx context.Context, v *viewer, ids []media.ID) ([]*store.ItemRow, error) {
+func (rt *Router) rowsInOrder(ctx context.Context, v *viewer, ids []media.ID, o dtoOptions) ([]*store.ItemRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	q := v.query()
 	q.IDs = ids
+	o.skipUnsent(q)
 	page, err := rt.store.QueryItems(ctx, q)
 	if err != nil {
 		return nil, err
@@ -561,6 +656,8 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	q.Sort = []store.ItemSort{{By: "DateCreated", Descending: true}}
 	q.Limit = limit
 	q.SkipTotal = true // a bare array: counting every new item would be wasted
+	o := dtoOpts(r, v, p)
+	o.skipUnsent(q)
 	if group {
 		// Read many, keep one per group: only the kept rows get their
 		// images and provider ids (below).
@@ -571,11 +668,10 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	o := dtoOpts(r, v)
-	out := []*BaseItemDto{}
 	if !group {
-		for _, it := range page.Items {
-			out = append(out, rt.itemDto(it, o))
+		out, err := rt.dtos(ctx, page.Items, o)
+		if err != nil {
+			return err
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
@@ -622,12 +718,12 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	for _, b := range buckets {
 		kept = append(kept, b.items[0])
 	}
-	if err := rt.store.Attach(ctx, kept); err != nil {
+	if err := rt.store.Attach(ctx, kept, q); err != nil {
 		return err
 	}
 	byID := map[media.ID]*store.ItemRow{}
 	if len(containers) > 0 {
-		rows, err := rt.rowsInOrder(ctx, v, containers)
+		rows, err := rt.rowsInOrder(ctx, v, containers, o)
 		if err != nil {
 			return err
 		}
@@ -635,15 +731,24 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 			byID[c.ID] = c
 		}
 	}
+	out := make([]*BaseItemDto, 0, len(buckets))
 	for _, b := range buckets {
 		if c, ok := byID[b.container]; ok && (len(b.items) > 1 || b.album) {
-			dto := rt.itemDto(c, o)
+			dto, err := rt.listDto(ctx, c, o)
+			if err != nil {
+				return err
+			}
+			// Jellyfin always sets a group's ChildCount: its new items.
 			n := len(b.items)
 			dto.ChildCount = &n
 			out = append(out, dto)
 			continue
 		}
-		out = append(out, rt.itemDto(b.items[0], o))
+		dto, err := rt.listDto(ctx, b.items[0], o)
+		if err != nil {
+			return err
+		}
+		out = append(out, dto)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -680,12 +785,13 @@ func (rt *Router) getSeasons(w http.ResponseWriter, r *http.Request, p *principa
 	q.ParentID = series
 	q.Types = []string{media.ItemTypeSeason}
 	q.Sort = []store.ItemSort{{By: "IndexNumber"}, {By: "SortName"}}
+	o := dtoOpts(r, v, p)
+	o.skipUnsent(q)
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rt.result(page, 0, dtoOpts(r, v)))
-	return nil
+	return rt.writeResult(w, r, page, 0, o)
 }
 
 // getEpisodes is GET /Shows/{seriesId}/Episodes, optionally of one season
@@ -717,12 +823,13 @@ func (rt *Router) getEpisodes(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	sorting(r, q, store.ItemSort{By: "ParentIndexNumber"}, store.ItemSort{By: "IndexNumber"}, store.ItemSort{By: "SortName"})
+	o := dtoOpts(r, v, p)
+	o.skipUnsent(q)
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rt.result(page, q.StartIndex, dtoOpts(r, v)))
-	return nil
+	return rt.writeResult(w, r, page, q.StartIndex, o)
 }
 
 // changeUserData applies fn to the viewer's play state of the item in the

@@ -276,7 +276,7 @@ func (rt *Router) sessionInfos(ctx context.Context, within time.Duration, only m
 					return nil, err
 				}
 				if it, err := rt.item(ctx, v, s.ItemID); err == nil {
-					info.NowPlayingItem = rt.itemDto(it, dtoOptions{images: true})
+					info.NowPlayingItem = rt.itemDto(it, dtoOptions{images: true, fields: allFields})
 				}
 			}
 		}

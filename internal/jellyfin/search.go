@@ -73,13 +73,14 @@ func (rt *Router) getSearchHints(w http.ResponseWriter, r *http.Request, p *prin
 		return err
 	}
 	q.Sort = []store.ItemSort{{By: "SortName"}}
+	q.SkipProviders = true // hints carry no provider ids
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
 	}
 	res := &SearchHintResult{SearchHints: make([]SearchHint, 0, len(page.Items)), TotalRecordCount: page.Total}
 	for _, it := range page.Items {
-		d := rt.itemDto(it, dtoOptions{images: true})
+		d := rt.itemDto(it, dtoOptions{images: true, fields: allFields})
 		h := SearchHint{ItemID: d.ID, ID: d.ID, Name: d.Name, MatchedTerm: term, IndexNumber: d.IndexNumber,
 			ProductionYear: d.ProductionYear, ParentIndexNumber: d.ParentIndexNumber, PrimaryImageTag: d.ImageTags["Primary"],
 			Type: d.Type, IsFolder: d.IsFolder, RunTimeTicks: d.RunTimeTicks, MediaType: d.MediaType, Series: d.SeriesName,

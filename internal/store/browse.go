@@ -101,7 +101,7 @@ func (s *Store) CollectionFolders(ctx context.Context) ([]media.ID, error) {
 func (s *Store) ItemImages(ctx context.Context, id media.ID) ([]media.ItemImage, error) {
 	r := &ItemRow{}
 	r.ID = id
-	if err := s.attach(ctx, []*ItemRow{r}); err != nil {
+	if err := s.attach(ctx, []*ItemRow{r}, true, false); err != nil {
 		return nil, err
 	}
 	return r.Images, nil

@@ -89,6 +89,10 @@ type ItemQuery struct {
 	// SkipAttach leaves the rows' images and provider ids out, for a
 	// caller that keeps only some of them and attaches those (Attach).
 	SkipAttach bool
+	// SkipImages and SkipProviders leave out what the caller will not
+	// send (a client's EnableImages=false, Fields without ProviderIds):
+	// each is a statement less.
+	SkipImages, SkipProviders bool
 }
 
 // ItemRow is an item as browsing returns it: the item with what the page
@@ -606,7 +610,7 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 		}
 	}
 	if !q.SkipAttach {
-		if err := s.attach(ctx, page.Items); err != nil {
+		if err := s.attach(ctx, page.Items, !q.SkipImages, !q.SkipProviders); err != nil {
 			return nil, err
 		}
 	}
@@ -659,14 +663,16 @@ func scanRow(rows *sql.Rows, user media.ID) (*ItemRow, error) {
 // SQLite refuses more than 32,766 parameters in one statement.
 var attachChunkSize = 1000
 
-// attach reads the images and provider ids of rows, one statement each per
-// attachChunkSize items.
-// Attach reads rows' images and provider ids (for a query made with
-// SkipAttach).
-func (s *Store) Attach(ctx context.Context, rows []*ItemRow) error { return s.attach(ctx, rows) }
+// Attach reads rows' images and provider ids (for a query q made with
+// SkipAttach), leaving out what q skips.
+func (s *Store) Attach(ctx context.Context, rows []*ItemRow, q *ItemQuery) error {
+	return s.attach(ctx, rows, !q.SkipImages, !q.SkipProviders)
+}
 
-func (s *Store) attach(ctx context.Context, rows []*ItemRow) error {
-	if len(rows) == 0 {
+// attach reads the images and provider ids of rows, one statement each per
+// attachChunkSize items; images and providers say which.
+func (s *Store) attach(ctx context.Context, rows []*ItemRow, images, providers bool) error {
+	if len(rows) == 0 || (!images && !providers) {
 		return nil
 	}
 	byID := make(map[media.ID]*ItemRow, len(rows))
@@ -678,61 +684,72 @@ func (s *Store) attach(ctx context.Context, rows []*ItemRow) error {
 		byID[r.ID] = r
 	}
 	for chunk := range slices.Chunk(ids, attachChunkSize) {
-		if err := s.attachChunk(ctx, byID, chunk); err != nil {
+		if err := s.attachChunk(ctx, byID, chunk, images, providers); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) attachChunk(ctx context.Context, byID map[media.ID]*ItemRow, ids []media.ID) error {
-	in := placeholders(len(ids))
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		for _, id := range ids {
-			byID[id].Images, byID[id].Providers = nil, nil
+func (s *Store) attachChunk(ctx context.Context, byID map[media.ID]*ItemRow, ids []media.ID, images, providers bool) error {
+	if images {
+		if err := s.db.Retry(ctx, func(ctx context.Context) error { return s.attachImages(ctx, byID, ids) }); err != nil {
+			return fmt.Errorf("store: item images: %w", err)
 		}
-		rs, err := s.db.Query(ctx, `SELECT "ItemId", "ImageType", "Path", "Width", "Height", "DateModified", "Blurhash"
-FROM "BaseItemImageInfos" WHERE "ItemId" IN (`+in+`) ORDER BY "ItemId", "ImageType", "Path", "Id"`, guids(ids)...)
-		if err != nil {
-			return err
+	}
+	if providers {
+		if err := s.db.Retry(ctx, func(ctx context.Context) error { return s.attachProviders(ctx, byID, ids) }); err != nil {
+			return fmt.Errorf("store: item provider ids: %w", err)
 		}
-		defer rs.Close()
-		for rs.Next() {
-			var im media.ItemImage
-			var hash []byte
-			if err := rs.Scan(database.ScanGUID{ID: &im.ItemID}, &im.ImageType, &im.Path, &im.Width, &im.Height,
-				database.ScanTime{T: &im.DateModified}, &hash); err != nil {
-				return err
-			}
-			im.Blurhash = string(hash)
-			r := byID[im.ItemID]
-			r.Images = append(r.Images, im)
-		}
-		if err := rs.Err(); err != nil {
-			return err
-		}
-		ps, err := s.db.Query(ctx, `SELECT "ItemId", "ProviderId", "ProviderValue" FROM "BaseItemProviders"
-WHERE "ItemId" IN (`+in+`)`, guids(ids)...)
-		if err != nil {
-			return err
-		}
-		defer ps.Close()
-		for ps.Next() {
-			var id media.ID
-			var k, v string
-			if err := ps.Scan(database.ScanGUID{ID: &id}, &k, &v); err != nil {
-				return err
-			}
-			r := byID[id]
-			if r.Providers == nil {
-				r.Providers = map[string]string{}
-			}
-			r.Providers[k] = v
-		}
-		return ps.Err()
-	})
-	if err != nil {
-		return fmt.Errorf("store: item images: %w", err)
 	}
 	return nil
+}
+
+func (s *Store) attachImages(ctx context.Context, byID map[media.ID]*ItemRow, ids []media.ID) error {
+	for _, id := range ids {
+		byID[id].Images = nil
+	}
+	rs, err := s.db.Query(ctx, `SELECT "ItemId", "ImageType", "Path", "Width", "Height", "DateModified", "Blurhash"
+FROM "BaseItemImageInfos" WHERE "ItemId" IN (`+placeholders(len(ids))+`) ORDER BY "ItemId", "ImageType", "Path", "Id"`, guids(ids)...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var im media.ItemImage
+		var hash []byte
+		if err := rs.Scan(database.ScanGUID{ID: &im.ItemID}, &im.ImageType, &im.Path, &im.Width, &im.Height,
+			database.ScanTime{T: &im.DateModified}, &hash); err != nil {
+			return err
+		}
+		im.Blurhash = string(hash)
+		r := byID[im.ItemID]
+		r.Images = append(r.Images, im)
+	}
+	return rs.Err()
+}
+
+func (s *Store) attachProviders(ctx context.Context, byID map[media.ID]*ItemRow, ids []media.ID) error {
+	for _, id := range ids {
+		byID[id].Providers = nil
+	}
+	ps, err := s.db.Query(ctx, `SELECT "ItemId", "ProviderId", "ProviderValue" FROM "BaseItemProviders"
+WHERE "ItemId" IN (`+placeholders(len(ids))+`)`, guids(ids)...)
+	if err != nil {
+		return err
+	}
+	defer ps.Close()
+	for ps.Next() {
+		var id media.ID
+		var k, v string
+		if err := ps.Scan(database.ScanGUID{ID: &id}, &k, &v); err != nil {
+			return err
+		}
+		r := byID[id]
+		if r.Providers == nil {
+			r.Providers = map[string]string{}
+		}
+		r.Providers[k] = v
+	}
+	return ps.Err()
 }
