@@ -3,6 +3,7 @@ package jellyfin
 import (
 	"context"
 
+	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/store"
 )
 
@@ -19,30 +20,30 @@ type ChapterInfo struct {
 	ImageDateModified  *Time  `json:",omitempty"`
 }
 
+// hasMedia reports whether it is a file with media members.
+func hasMedia(it *store.ItemRow) bool { return !it.IsFolder && it.Path != "" }
+
 // addMediaInfo fills the media members of a playable item's DTO.
 func (rt *Router) addMediaInfo(ctx context.Context, dto *BaseItemDto, it *store.ItemRow) error {
-	if it.IsFolder || it.Path == "" {
+	if !hasMedia(it) {
 		return nil
 	}
-	streams, err := rt.store.ItemStreams(ctx, it.ID)
+	m, err := rt.store.ItemsMedia(ctx, []media.ID{it.ID})
 	if err != nil {
 		return err
 	}
-	facts, err := rt.store.ItemPlaybackFacts(ctx, it.ID)
-	if err != nil {
-		return err
-	}
-	src := rt.mediaSource(it, streams, facts, nil, nil)
+	rt.fillMedia(dto, it, m[it.ID])
+	return nil
+}
+
+// fillMedia fills dto's media members from m, it's media.
+func (rt *Router) fillMedia(dto *BaseItemDto, it *store.ItemRow, m *store.ItemMedia) {
+	src := rt.mediaSource(it, m.Streams, &m.Facts, nil, nil)
 	dto.MediaSources = []*MediaSourceInfo{src}
 	dto.MediaStreams = src.MediaStreams
 	dto.VideoType = src.VideoType
-	chapters, err := rt.store.ItemChapters(ctx, it.ID)
-	if err != nil {
-		return err
-	}
-	dto.Chapters = make([]ChapterInfo, 0, len(chapters))
-	for _, c := range chapters {
+	dto.Chapters = make([]ChapterInfo, 0, len(m.Chapters))
+	for _, c := range m.Chapters {
 		dto.Chapters = append(dto.Chapters, ChapterInfo{StartPositionTicks: c.StartPositionTicks, Name: c.Name, ImageDateModified: timePtr(c.ImageDateModified)})
 	}
-	return nil
 }

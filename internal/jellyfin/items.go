@@ -165,39 +165,46 @@ func (o dtoOptions) skipUnsent(q *store.ItemQuery) {
 	q.SkipProviders = !o.has(fieldProviderIDs)
 }
 
-// dtos are rows as DTOs; with the media members when o asks for them.
+// dtos are rows as DTOs, with the media members when o asks for them:
+// those are read for the whole list at once (three statements).
 func (rt *Router) dtos(ctx context.Context, rows []*store.ItemRow, o dtoOptions) ([]*BaseItemDto, error) {
 	out := make([]*BaseItemDto, 0, len(rows))
 	for _, it := range rows {
-		d, err := rt.listDto(ctx, it, o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+		out = append(out, rt.itemDto(it, o))
 	}
-	return out, nil
-}
-
-// listDto is rt.itemDto with the media members when o asks for them: a
-// few statements per item, which is why lists carry them only on request.
-func (rt *Router) listDto(ctx context.Context, it *store.ItemRow, o dtoOptions) (*BaseItemDto, error) {
-	d := rt.itemDto(it, o)
 	if !o.withMedia() {
-		return d, nil
+		return out, nil
 	}
-	if err := rt.addMediaInfo(ctx, d, it); err != nil {
+	var ids []media.ID
+	for _, it := range rows {
+		if hasMedia(it) {
+			ids = append(ids, it.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	m, err := rt.store.ItemsMedia(ctx, ids)
+	if err != nil {
 		return nil, err
 	}
-	if !o.has(fieldMediaSources) {
-		d.MediaSources = nil
+	for i, it := range rows {
+		if !hasMedia(it) {
+			continue
+		}
+		d := out[i]
+		rt.fillMedia(d, it, m[it.ID])
+		if !o.has(fieldMediaSources) {
+			d.MediaSources = nil
+		}
+		if !o.has(fieldMediaStreams) {
+			d.MediaStreams = nil
+		}
+		if !o.has(fieldChapters) {
+			d.Chapters = nil
+		}
 	}
-	if !o.has(fieldMediaStreams) {
-		d.MediaStreams = nil
-	}
-	if !o.has(fieldChapters) {
-		d.Chapters = nil
-	}
-	return d, nil
+	return out, nil
 }
 
 func (rt *Router) result(ctx context.Context, page *store.ItemPage, start int, o dtoOptions) (*QueryResult[*BaseItemDto], error) {
@@ -731,24 +738,25 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 			byID[c.ID] = c
 		}
 	}
-	out := make([]*BaseItemDto, 0, len(buckets))
+	rows := make([]*store.ItemRow, 0, len(buckets))
+	var counts []*int // a group's new items, nil for an item alone
 	for _, b := range buckets {
 		if c, ok := byID[b.container]; ok && (len(b.items) > 1 || b.album) {
-			dto, err := rt.listDto(ctx, c, o)
-			if err != nil {
-				return err
-			}
-			// Jellyfin always sets a group's ChildCount: its new items.
 			n := len(b.items)
-			dto.ChildCount = &n
-			out = append(out, dto)
+			rows, counts = append(rows, c), append(counts, &n)
 			continue
 		}
-		dto, err := rt.listDto(ctx, b.items[0], o)
-		if err != nil {
-			return err
+		rows, counts = append(rows, b.items[0]), append(counts, nil)
+	}
+	out, err := rt.dtos(ctx, rows, o)
+	if err != nil {
+		return err
+	}
+	for i, n := range counts {
+		if n != nil {
+			// Jellyfin always sets a group's ChildCount: its new items.
+			out[i].ChildCount = n
 		}
-		out = append(out, dto)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jellyha/jellyha/internal/database"
@@ -174,42 +175,94 @@ func (s *Store) ItemPlaybackFacts(ctx context.Context, id media.ID) (*PlaybackFa
 	return f, nil
 }
 
-// ItemStreams returns an item's media streams (MediaStreamInfos) by index.
-func (s *Store) ItemStreams(ctx context.Context, id media.ID) ([]media.MediaStream, error) {
-	var out []media.MediaStream
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		out = nil
-		rows, err := s.db.Query(ctx, `SELECT "StreamIndex", "StreamType", COALESCE("Codec", ''), COALESCE("Language", ''),
+// streamColumns are what scanStream reads of a MediaStreamInfos row.
+const streamColumns = `"ItemId", "StreamIndex", "StreamType", COALESCE("Codec", ''), COALESCE("Language", ''),
   COALESCE("Title", ''), COALESCE("Profile", ''), COALESCE("ChannelLayout", ''), COALESCE("PixelFormat", ''), COALESCE("AspectRatio", ''),
   COALESCE("CodecTag", ''), COALESCE("Path", ''), "IsDefault", "IsForced", "IsExternal", "IsInterlaced", "IsAvc", "IsHearingImpaired",
-  "BitRate", "BitDepth", "Channels", "SampleRate", "Width", "Height", "RefFrames", "Level", "AverageFrameRate", "RealFrameRate"
-FROM "MediaStreamInfos" WHERE "ItemId" = ? ORDER BY "StreamIndex"`, database.GUID(id))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m := media.MediaStream{ItemID: id}
-			var typ int
-			var interlaced, avc, hi sql.NullBool
-			var bitrate, depth, channels, rate, w, h, refs sql.NullInt64
-			var level, avg, rfr sql.NullFloat64
-			if err := rows.Scan(&m.StreamIndex, &typ, &m.Codec, &m.Language, &m.Title, &m.Profile, &m.ChannelLayout, &m.PixelFormat,
-				&m.AspectRatio, &m.CodecTag, &m.Path, &m.IsDefault, &m.IsForced, &m.IsExternal, &interlaced, &avc, &hi,
-				&bitrate, &depth, &channels, &rate, &w, &h, &refs, &level, &avg, &rfr); err != nil {
-				return err
-			}
-			m.StreamType = media.MediaStreamType(typ)
-			m.IsInterlaced, m.IsAvc, m.IsHearingImpaired = boolPtr(interlaced), boolPtr(avc), boolPtr(hi)
-			m.BitRate, m.BitDepth, m.Channels, m.SampleRate = intPtr(bitrate), intPtr(depth), intPtr(channels), intPtr(rate)
-			m.Width, m.Height, m.RefFrames = intPtr(w), intPtr(h), intPtr(refs)
-			m.Level, m.AverageFrameRate, m.RealFrameRate = float32Ptr(level), float32Ptr(avg), float32Ptr(rfr)
-			out = append(out, m)
-		}
-		return rows.Err()
-	})
+  "BitRate", "BitDepth", "Channels", "SampleRate", "Width", "Height", "RefFrames", "Level", "AverageFrameRate", "RealFrameRate"`
+
+func scanStream(sc interface{ Scan(...any) error }) (media.MediaStream, error) {
+	var m media.MediaStream
+	var typ int
+	var interlaced, avc, hi sql.NullBool
+	var bitrate, depth, channels, rate, w, h, refs sql.NullInt64
+	var level, avg, rfr sql.NullFloat64
+	if err := sc.Scan(database.ScanGUID{ID: &m.ItemID}, &m.StreamIndex, &typ, &m.Codec, &m.Language, &m.Title, &m.Profile, &m.ChannelLayout, &m.PixelFormat,
+		&m.AspectRatio, &m.CodecTag, &m.Path, &m.IsDefault, &m.IsForced, &m.IsExternal, &interlaced, &avc, &hi,
+		&bitrate, &depth, &channels, &rate, &w, &h, &refs, &level, &avg, &rfr); err != nil {
+		return m, err
+	}
+	m.StreamType = media.MediaStreamType(typ)
+	m.IsInterlaced, m.IsAvc, m.IsHearingImpaired = boolPtr(interlaced), boolPtr(avc), boolPtr(hi)
+	m.BitRate, m.BitDepth, m.Channels, m.SampleRate = intPtr(bitrate), intPtr(depth), intPtr(channels), intPtr(rate)
+	m.Width, m.Height, m.RefFrames = intPtr(w), intPtr(h), intPtr(refs)
+	m.Level, m.AverageFrameRate, m.RealFrameRate = float32Ptr(level), float32Ptr(avg), float32Ptr(rfr)
+	return m, nil
+}
+
+// ItemStreams returns an item's media streams (MediaStreamInfos) by index.
+func (s *Store) ItemStreams(ctx context.Context, id media.ID) ([]media.MediaStream, error) {
+	out, err := queryList(ctx, s, `SELECT `+streamColumns+`
+FROM "MediaStreamInfos" WHERE "ItemId" = ? ORDER BY "StreamIndex"`, []any{database.GUID(id)}, scanStream)
 	if err != nil {
 		return nil, fmt.Errorf("store: item streams: %w", err)
+	}
+	return out, nil
+}
+
+// ItemMedia is what an item's DTO says of its file: streams, bitrate and
+// extra type, chapters.
+type ItemMedia struct {
+	Streams  []media.MediaStream
+	Facts    PlaybackFacts
+	Chapters []media.Chapter
+}
+
+// ItemsMedia reads the media of many items in three statements (per
+// attachChunkSize items), for a list whose client asked for MediaSources,
+// MediaStreams or Chapters. Every id has an entry; an id that is no item
+// has an empty one.
+func (s *Store) ItemsMedia(ctx context.Context, ids []media.ID) (map[media.ID]*ItemMedia, error) {
+	out := make(map[media.ID]*ItemMedia, len(ids))
+	for _, id := range ids {
+		out[id] = &ItemMedia{}
+	}
+	for chunk := range slices.Chunk(ids, attachChunkSize) {
+		in, args := placeholders(len(chunk)), guids(chunk)
+		streams, err := queryList(ctx, s, `SELECT `+streamColumns+`
+FROM "MediaStreamInfos" WHERE "ItemId" IN (`+in+`) ORDER BY "ItemId", "StreamIndex"`, args, scanStream)
+		if err != nil {
+			return nil, fmt.Errorf("store: items' streams: %w", err)
+		}
+		for _, m := range streams {
+			e := out[m.ItemID]
+			e.Streams = append(e.Streams, m)
+		}
+		chapters, err := queryList(ctx, s, `SELECT "ItemId", "ChapterIndex", "StartPositionTicks", COALESCE("Name", ''), COALESCE("ImagePath", ''), "ImageDateModified"
+FROM "Chapters" WHERE "ItemId" IN (`+in+`) ORDER BY "ItemId", "ChapterIndex"`, args, scanChapter)
+		if err != nil {
+			return nil, fmt.Errorf("store: items' chapters: %w", err)
+		}
+		for _, c := range chapters {
+			e := out[c.ItemID]
+			e.Chapters = append(e.Chapters, c)
+		}
+		type fact struct {
+			id             media.ID
+			bitrate, extra sql.NullInt64
+		}
+		facts, err := queryList(ctx, s, `SELECT "Id", "TotalBitrate", "ExtraType" FROM "BaseItems" WHERE "Id" IN (`+in+`)`, args,
+			func(sc interface{ Scan(...any) error }) (fact, error) {
+				var f fact
+				err := sc.Scan(database.ScanGUID{ID: &f.id}, &f.bitrate, &f.extra)
+				return f, err
+			})
+		if err != nil {
+			return nil, fmt.Errorf("store: items' playback facts: %w", err)
+		}
+		for _, f := range facts {
+			out[f.id].Facts = PlaybackFacts{TotalBitrate: intPtr(f.bitrate), ExtraType: intPtr(f.extra)}
+		}
 	}
 	return out, nil
 }
@@ -231,11 +284,12 @@ func float32Ptr(v sql.NullFloat64) *float32 {
 
 // ItemChapters returns an item's chapters in order.
 func (s *Store) ItemChapters(ctx context.Context, id media.ID) ([]media.Chapter, error) {
-	return queryList(ctx, s, `SELECT "ChapterIndex", "StartPositionTicks", COALESCE("Name", ''), COALESCE("ImagePath", ''), "ImageDateModified"
-FROM "Chapters" WHERE "ItemId" = ? ORDER BY "ChapterIndex"`, []any{database.GUID(id)},
-		func(sc interface{ Scan(...any) error }) (media.Chapter, error) {
-			c := media.Chapter{ItemID: id}
-			err := sc.Scan(&c.ChapterIndex, &c.StartPositionTicks, &c.Name, &c.ImagePath, database.ScanTime{T: &c.ImageDateModified})
-			return c, err
-		})
+	return queryList(ctx, s, `SELECT "ItemId", "ChapterIndex", "StartPositionTicks", COALESCE("Name", ''), COALESCE("ImagePath", ''), "ImageDateModified"
+FROM "Chapters" WHERE "ItemId" = ? ORDER BY "ChapterIndex"`, []any{database.GUID(id)}, scanChapter)
+}
+
+func scanChapter(sc interface{ Scan(...any) error }) (media.Chapter, error) {
+	var c media.Chapter
+	err := sc.Scan(database.ScanGUID{ID: &c.ItemID}, &c.ChapterIndex, &c.StartPositionTicks, &c.Name, &c.ImagePath, database.ScanTime{T: &c.ImageDateModified})
+	return c, err
 }
