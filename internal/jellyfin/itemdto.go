@@ -262,7 +262,8 @@ func (o dtoOptions) imageLimit(t int) int {
 }
 
 // withMedia reports whether DTOs carry the file's media (MediaSources,
-// MediaStreams, Chapters): each costs statements per item.
+// MediaStreams, Chapters): three more statements for the list
+// (store.ItemsMedia).
 func (o dtoOptions) withMedia() bool {
 	return o.has(fieldMediaSources | fieldMediaStreams | fieldChapters)
 }
