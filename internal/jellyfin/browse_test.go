@@ -870,6 +870,18 @@ func testFields(t *testing.T, e *browseEnv) {
 	if trimmed == 0 {
 		t.Error("no item had images to leave out: the case is not tested")
 	}
+	// A malformed limit is refused, on every route that reads it; an
+	// unknown field or image type is ignored, as Jellyfin ignores them.
+	for _, path := range []string{base + "&ImageTypeLimit=one", "/Shows/NextUp?ImageTypeLimit=-1&userId=" + e.adminID.String(),
+		"/Items/" + limited.Items[0].ID + "?ImageTypeLimit=1.5"} {
+		code, body := e.do(req{"GET", path, nil, as(e.admin)})
+		if code != http.StatusBadRequest || !strings.Contains(string(body), "ImageTypeLimit") {
+			t.Errorf("%s: %d %s, want 400 naming ImageTypeLimit", path, code, body)
+		}
+	}
+	if l := e.list(e.admin, base+"&Fields=NoSuchField&EnableImageTypes=NoSuchType"); len(l.Items) == 0 {
+		t.Error("unknown Fields or EnableImageTypes values emptied the list")
+	}
 	var noImages struct{ Items []map[string]json.RawMessage }
 	e.expect(req{"GET", base + "&EnableImages=false", nil, as(e.admin)}, 200, &noImages)
 	for _, it := range noImages.Items {

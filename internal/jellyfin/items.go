@@ -109,9 +109,11 @@ func (v *viewer) scope() []media.ID {
 }
 
 // dtoOpts reads what a list's DTOs carry: EnableUserData and EnableImages
-// (both default to true) and Fields, with the fields Jellyfin adds for
-// the clients that rely on them without asking.
-func dtoOpts(r *http.Request, v *viewer, p *principal) dtoOptions {
+// (both default to true), EnableImageTypes, ImageTypeLimit and Fields,
+// with the fields Jellyfin adds for the clients that rely on them without
+// asking. A Fields or image type it does not know is ignored, as Jellyfin
+// ignores them; a malformed ImageTypeLimit is an error.
+func dtoOpts(r *http.Request, v *viewer, p *principal) (dtoOptions, error) {
 	o := dtoOptions{userData: v.user != nil, images: true}
 	if b := queryBool(r, "EnableUserData"); b != nil && !*b {
 		o.userData = false
@@ -124,7 +126,9 @@ func dtoOpts(r *http.Request, v *viewer, p *principal) dtoOptions {
 			o.imageTypes |= 1 << n
 		}
 	}
-	if n, ok, err := queryInt(r, "ImageTypeLimit"); err == nil && ok {
+	if n, ok, err := queryInt(r, "ImageTypeLimit"); err != nil {
+		return o, err
+	} else if ok {
 		// 0 is Jellyfin's "none of any type" (ImageTags is then sent
 		// empty): a type bit no stored type has; absent is "all".
 		o.imagesPerType = n
@@ -148,15 +152,23 @@ func dtoOpts(r *http.Request, v *viewer, p *principal) dtoOptions {
 			o.fields |= fieldChildCount
 		}
 	}
-	return o
+	return o, nil
+}
+
+// listOpts are dtoOpts for a list read with q, which then skips the
+// statements for what the DTOs will not carry.
+func listOpts(r *http.Request, v *viewer, p *principal, q *store.ItemQuery) (dtoOptions, error) {
+	o, err := dtoOpts(r, v, p)
+	o.skipUnsent(q)
+	return o, err
 }
 
 // allDtoOpts are the options of an item's detail and the user's views:
 // every field, as Jellyfin's default DtoOptions.
-func allDtoOpts(r *http.Request, v *viewer, p *principal) dtoOptions {
-	o := dtoOpts(r, v, p)
+func allDtoOpts(r *http.Request, v *viewer, p *principal) (dtoOptions, error) {
+	o, err := dtoOpts(r, v, p)
 	o.fields = allFields
-	return o
+	return o, err
 }
 
 // skipUnsent spares q the statements for what o will not send.
@@ -402,8 +414,10 @@ func (rt *Router) getItems(w http.ResponseWriter, r *http.Request, p *principal)
 	if err != nil {
 		return err
 	}
-	o := dtoOpts(r, v, p)
-	o.skipUnsent(q)
+	o, err := listOpts(r, v, p, q)
+	if err != nil {
+		return err
+	}
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
@@ -434,7 +448,11 @@ func (rt *Router) getItem(w http.ResponseWriter, r *http.Request, p *principal) 
 		return err
 	}
 	id := it.ID
-	dto := rt.itemDto(it, allDtoOpts(r, v, p))
+	o, err := allDtoOpts(r, v, p)
+	if err != nil {
+		return err
+	}
+	dto := rt.itemDto(it, o)
 	dto.PlayAccess = "Full"
 	if err := rt.addMediaInfo(ctx, dto, it); err != nil {
 		return err
@@ -509,11 +527,15 @@ func (rt *Router) getViews(w http.ResponseWriter, r *http.Request, p *principal)
 	q := v.query()
 	q.Types = []string{media.ItemTypeCollectionFolder}
 	q.Sort = []store.ItemSort{{By: "SortName"}}
+	o, err := allDtoOpts(r, v, p)
+	if err != nil {
+		return err
+	}
 	page, err := rt.store.QueryItems(ctx, q)
 	if err != nil {
 		return err
 	}
-	res, err := rt.result(ctx, page, 0, allDtoOpts(r, v, p))
+	res, err := rt.result(ctx, page, 0, o)
 	if err != nil {
 		return err
 	}
@@ -555,8 +577,10 @@ func (rt *Router) getResume(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	q.Sort = []store.ItemSort{{By: "DatePlayed", Descending: true}}
-	o := dtoOpts(r, v, p)
-	o.skipUnsent(q)
+	o, err := listOpts(r, v, p, q)
+	if err != nil {
+		return err
+	}
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
@@ -583,11 +607,14 @@ func (rt *Router) getNextUp(w http.ResponseWriter, r *http.Request, p *principal
 	if err := paging(r, q); err != nil {
 		return err
 	}
+	o, err := dtoOpts(r, v, p)
+	if err != nil {
+		return err
+	}
 	ids, total, err := rt.store.NextUp(ctx, v.user.ID, v.scope(), series, q.StartIndex, q.Limit, q.SkipTotal)
 	if err != nil {
 		return err
 	}
-	o := dtoOpts(r, v, p)
 	rows, err := rt.rowsInOrder(ctx, v, ids, o)
 	if err != nil {
 		return err
@@ -663,8 +690,10 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	q.Sort = []store.ItemSort{{By: "DateCreated", Descending: true}}
 	q.Limit = limit
 	q.SkipTotal = true // a bare array: counting every new item would be wasted
-	o := dtoOpts(r, v, p)
-	o.skipUnsent(q)
+	o, err := listOpts(r, v, p, q)
+	if err != nil {
+		return err
+	}
 	if group {
 		// Read many, keep one per group: only the kept rows get their
 		// images and provider ids (below).
@@ -793,8 +822,10 @@ func (rt *Router) getSeasons(w http.ResponseWriter, r *http.Request, p *principa
 	q.ParentID = series
 	q.Types = []string{media.ItemTypeSeason}
 	q.Sort = []store.ItemSort{{By: "IndexNumber"}, {By: "SortName"}}
-	o := dtoOpts(r, v, p)
-	o.skipUnsent(q)
+	o, err := listOpts(r, v, p, q)
+	if err != nil {
+		return err
+	}
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
@@ -831,8 +862,10 @@ func (rt *Router) getEpisodes(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	sorting(r, q, store.ItemSort{By: "ParentIndexNumber"}, store.ItemSort{By: "IndexNumber"}, store.ItemSort{By: "SortName"})
-	o := dtoOpts(r, v, p)
-	o.skipUnsent(q)
+	o, err := listOpts(r, v, p, q)
+	if err != nil {
+		return err
+	}
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
