@@ -533,12 +533,22 @@ func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error)
 	orderBy := ` ORDER BY ` + strings.Join(order, ", ")
 	offset := max(q.StartIndex, 0)
 	total := -1
+	folders := mayHoldFolders(q)
+	var query string
+	var args []any
+	var pageIDs []media.ID // the page's ids, when they come from the order cache
 	if q.Limit > 0 && (offset >= orderCacheMinStart || sortedWithoutIndex(q)) && !byPlayed &&
 		!slices.ContainsFunc(q.Sort, func(k ItemSort) bool { return strings.EqualFold(k.By, "Random") }) &&
 		!strings.Contains(inner, `"UserData"`) {
 		// A deep page, or any page of a library sorted in an order no
 		// index holds, of a list that does not depend on play state: its
-		// ids from the order cache (ordercache.go), then just those rows.
+		// ids from the order cache (ordercache.go), then just those rows,
+		// looked up by id and put in the cached order here. (Ordering
+		// them in SQL made PostgreSQL walk the library's sorted index
+		// from its start, testing every entry against the ids: 4 ms
+		// rather than 2 for a page deep in 20,000 films.) The rows are
+		// still tested against the query, in case the library changed
+		// since the ids were read.
 		ids, err := s.orderedIDs(ctx, inner+orderBy, innerArgs)
 		if err != nil {
 			return nil, fmt.Errorf("store: query items: %w", err)
@@ -548,19 +558,20 @@ func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error)
 		if len(ids) == 0 {
 			return &ItemPage{Total: total}, nil
 		}
+		pageIDs = ids
 		in, inArgs := idList(ids)
-		inner += ` AND b."Id" IN (` + in + `)`
-		innerArgs = append(innerArgs, inArgs...)
-		offset = 0
-	}
-	query := `WITH p AS (` + inner + orderBy + ` LIMIT ? OFFSET ?)
-SELECT ` + qualified + `, ` + pageExtra(mayHoldFolders(q)) + `
-FROM p JOIN "BaseItems" b ON b."Id" = p.pid
-LEFT JOIN "UserData" ud ON ud."ItemId" = b."Id" AND ud."UserId" = ?
-  AND ud."CustomDataKey" = (SELECT MIN(u2."CustomDataKey") FROM "UserData" u2 WHERE u2."ItemId" = b."Id" AND u2."UserId" = ?)
+		query = `SELECT ` + qualified + `, ` + pageExtra(folders) + `
+FROM "BaseItems" b` + userDataJoin + `
+WHERE ` + strings.Join(pageWhere.parts, " AND ") + ` AND b."Id" IN (` + in + `)`
+		args = append(append(append(pageExtraArgs(q.UserID, folders), user, user), pageWhere.args...), inArgs...)
+	} else {
+		query = `WITH p AS (` + inner + orderBy + ` LIMIT ? OFFSET ?)
+SELECT ` + qualified + `, ` + pageExtra(folders) + `
+FROM p JOIN "BaseItems" b ON b."Id" = p.pid` + userDataJoin + `
 ORDER BY ` + strings.Join(outerOrder, ", ")
-	innerArgs = append(innerArgs, limit, offset)
-	args := append(append(innerArgs, pageExtraArgs(q.UserID, mayHoldFolders(q))...), user, user)
+		innerArgs = append(innerArgs, limit, offset)
+		args = append(append(innerArgs, pageExtraArgs(q.UserID, folders)...), user, user)
+	}
 
 	page := &ItemPage{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
@@ -585,6 +596,9 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: query items: %w", err)
+	}
+	if pageIDs != nil {
+		inOrder(page.Items, pageIDs)
 	}
 	start := max(q.StartIndex, 0)
 	switch {
@@ -615,6 +629,21 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 		}
 	}
 	return page, nil
+}
+
+// userDataJoin joins the caller's play state row of b (the first by key
+// when there are several): two user arguments.
+const userDataJoin = `
+LEFT JOIN "UserData" ud ON ud."ItemId" = b."Id" AND ud."UserId" = ?
+  AND ud."CustomDataKey" = (SELECT MIN(u2."CustomDataKey") FROM "UserData" u2 WHERE u2."ItemId" = b."Id" AND u2."UserId" = ?)`
+
+// inOrder sorts rows as ids lists them.
+func inOrder(rows []*ItemRow, ids []media.ID) {
+	at := make(map[media.ID]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	slices.SortFunc(rows, func(a, b *ItemRow) int { return at[a.ID] - at[b.ID] })
 }
 
 func scanRow(rows *sql.Rows, user media.ID) (*ItemRow, error) {
