@@ -414,8 +414,8 @@ func episodesOfArgs(extra ...any) []any {
 // folder's children, a series' or season's episodes and those played) are
 // correlated subqueries; where no folder can be on the page (IsFolder
 // false, or items in progress) they are NULL instead, which spares
-// PostgreSQL planning them: a third of the planning of Continue Watching's
-// statement, which is planned at every call (QueryPlanned).
+// PostgreSQL planning them (they were a third of the planning of
+// Continue Watching's statement).
 func pageExtra(folders bool) string {
 	counts := `NULL, NULL, NULL`
 	if folders {
@@ -464,6 +464,11 @@ func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error)
 	// one row per item: the row with the item's latest date, which is the
 	// date the DatePlayed key sorts by. The scan stops once the page is
 	// full, instead of testing every item in progress and sorting them.
+	// On PostgreSQL it is a prepared statement like any other: its generic
+	// plan is that walk, and it runs in 0.3 ms (the large library's admin,
+	// 15,664 rows) where planning it for each call took 6-10 ms. (An
+	// earlier form of the statement, with the folder counts, got a generic
+	// plan that hashed all of the user's rows, 25 ms.)
 	byPlayed := q.IsResumable && !q.UserID.IsZero() && len(q.Sort) > 0 && strings.EqualFold(q.Sort[0].By, "DatePlayed")
 	from, pageWhere := `"BaseItems" b`, c
 	if byPlayed {
@@ -576,11 +581,7 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 	page := &ItemPage{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		page.Items = nil
-		run := s.db.Query
-		if byPlayed {
-			run = s.db.QueryPlanned
-		}
-		rows, err := run(ctx, query, args...)
+		rows, err := s.db.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
