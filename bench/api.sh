@@ -20,6 +20,7 @@
 #                (never modified); without it the library is generated
 #   BENCH_PGDB   the PostgreSQL database to (re)create (default jhbench_api)
 #   BENCH_REUSE  1: keep the PostgreSQL database of a previous run
+#   BENCH_ENGINES  which to measure (default "sqlite postgres")
 # Results are printed; docs/BENCHMARKS.md records them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,6 +87,13 @@ bench() { # name, then environment assignments for serve
 	SERVE_PID=
 }
 
-bench sqlite "JELLYFIN_DATA_DIR=$DIR/sqlite"
-bench postgres "JELLYFIN_DATA_DIR=$DIR/pgdata" JELLYFIN_DatabaseProvider=Jellyfin-PostgreSQL \
-	"JELLYFIN_ConnectionStrings__Jellyfin-PostgreSQL=$PG/$PGDB"
+for engine in ${BENCH_ENGINES:-sqlite postgres}; do
+	case $engine in
+	sqlite) bench sqlite "JELLYFIN_DATA_DIR=$DIR/sqlite" ;;
+	postgres)
+		bench postgres "JELLYFIN_DATA_DIR=$DIR/pgdata" JELLYFIN_DatabaseProvider=Jellyfin-PostgreSQL \
+			"JELLYFIN_ConnectionStrings__Jellyfin-PostgreSQL=$PG/$PGDB"
+		;;
+	*) echo "BENCH_ENGINES: unknown engine $engine" >&2; exit 2 ;;
+	esac
+done
