@@ -790,7 +790,7 @@ func testSearchHints(t *testing.T, e *browseEnv) {
 // detail (which carries them all) has them.
 func testFields(t *testing.T, e *browseEnv) {
 	optional := []string{"Overview", "Genres", "ProviderIds", "Path", "SortName", "DateCreated", "ParentId", "OriginalTitle",
-		"MediaSources", "MediaStreams", "Chapters", "PlayAccess", "PrimaryImageAspectRatio"}
+		"MediaSources", "MediaStreams", "Chapters", "PlayAccess", "PrimaryImageAspectRatio", "GenreItems", "Studios", "People"}
 	base := "/Items?ParentId=" + e.movies.String() + "&Recursive=true&IncludeItemTypes=Movie&SortBy=SortName&Limit=5"
 	var bare struct{ Items []map[string]json.RawMessage }
 	e.expect(req{"GET", base, nil, as(e.admin)}, 200, &bare)
@@ -811,10 +811,11 @@ func testFields(t *testing.T, e *browseEnv) {
 	}
 	// Asked for, in the two forms clients use and in any case.
 	for _, fields := range []string{
-		"&Fields=Overview,Genres,ProviderIds,Path,SortName,DateCreated,ParentId,OriginalTitle,MediaSources,MediaStreams,Chapters,PlayAccess,PrimaryImageAspectRatio",
+		"&Fields=Overview,Genres,ProviderIds,Path,SortName,DateCreated,ParentId,OriginalTitle,MediaSources,MediaStreams,Chapters,PlayAccess,PrimaryImageAspectRatio,Studios,People",
 		"&fields=overview&fields=genres&fields=providerIds&fields=path&fields=sortname&fields=DateCreated&fields=ParentId&fields=OriginalTitle" +
-			"&fields=MediaSources&fields=mediastreams&fields=Chapters&fields=PlayAccess&fields=PrimaryImageAspectRatio",
+			"&fields=MediaSources&fields=mediastreams&fields=Chapters&fields=PlayAccess&fields=PrimaryImageAspectRatio&fields=studios&fields=PEOPLE",
 	} {
+		credited := 0 // items whose list entry has people, genres and studios: the comparison below is not vacuous
 		var asked struct{ Items []map[string]json.RawMessage }
 		e.expect(req{"GET", base + fields, nil, as(e.admin)}, 200, &asked)
 		for _, it := range asked.Items {
@@ -822,7 +823,21 @@ func testFields(t *testing.T, e *browseEnv) {
 			_ = json.Unmarshal(it["Id"], &id)
 			var detail map[string]json.RawMessage
 			e.expect(req{"GET", "/Items/" + id, nil, as(e.admin)}, 200, &detail)
+			if len(it["People"]) > 2 && len(it["Studios"]) > 2 && len(it["GenreItems"]) > 2 {
+				credited++
+			}
 			for _, f := range optional {
+				if f == "GenreItems" || f == "Studios" || f == "People" {
+					// Read for the whole page; as the detail has them, in
+					// order, and left out when the item has none.
+					var a, b any
+					_ = json.Unmarshal(it[f], &a)
+					_ = json.Unmarshal(detail[f], &b)
+					if !reflect.DeepEqual(a, b) {
+						t.Errorf("%s %s: %s in the list, %s in the detail", id, f, it[f], detail[f])
+					}
+					continue
+				}
 				if f == "OriginalTitle" || f == "Chapters" || f == "PrimaryImageAspectRatio" {
 					// Sent only when the item has one.
 					if string(it[f]) != string(detail[f]) {
@@ -842,6 +857,9 @@ func testFields(t *testing.T, e *browseEnv) {
 					}
 				}
 			}
+		}
+		if credited == 0 {
+			t.Errorf("%s: no item with people, genres and studios in the list", fields)
 		}
 	}
 	// EnableImageTypes and ImageTypeLimit, as the web client sends them:

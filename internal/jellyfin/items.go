@@ -184,9 +184,27 @@ func (rt *Router) dtos(ctx context.Context, rows []*store.ItemRow, o dtoOptions)
 	for _, it := range rows {
 		out = append(out, rt.itemDto(it, o))
 	}
-	if !o.withMedia() {
-		return out, nil
+	if o.withMedia() {
+		if err := rt.addListMedia(ctx, out, rows, o); err != nil {
+			return nil, err
+		}
 	}
+	kinds := store.CreditKinds{People: o.has(fieldPeople), Genres: o.has(fieldGenres), Studios: o.has(fieldStudios)}
+	if kinds != (store.CreditKinds{}) && len(rows) > 0 {
+		ids := make([]media.ID, len(rows))
+		for i, it := range rows {
+			ids[i] = it.ID
+		}
+		if err := rt.addCredits(ctx, out, ids, kinds); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// addListMedia fills the media members a list asked for, read for the
+// whole page at once.
+func (rt *Router) addListMedia(ctx context.Context, out []*BaseItemDto, rows []*store.ItemRow, o dtoOptions) error {
 	var ids []media.ID
 	for _, it := range rows {
 		if hasMedia(it) {
@@ -194,11 +212,11 @@ func (rt *Router) dtos(ctx context.Context, rows []*store.ItemRow, o dtoOptions)
 		}
 	}
 	if len(ids) == 0 {
-		return out, nil
+		return nil
 	}
 	m, err := rt.store.ItemsMedia(ctx, ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, it := range rows {
 		if !hasMedia(it) {
@@ -216,7 +234,40 @@ func (rt *Router) dtos(ctx context.Context, rows []*store.ItemRow, o dtoOptions)
 			d.Chapters = nil
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// addCredits fills People, GenreItems and Studios of the items ids (out[i]
+// is ids[i]), as Jellyfin's DtoService does for Fields People, Genres and
+// Studios: every genre and studio named by its ItemValues id.
+func (rt *Router) addCredits(ctx context.Context, out []*BaseItemDto, ids []media.ID, kinds store.CreditKinds) error {
+	credits, err := rt.store.ItemsCredits(ctx, ids, kinds)
+	if err != nil {
+		return err
+	}
+	pairs := func(values []media.ItemValue) []NameGuidPair {
+		p := make([]NameGuidPair, 0, len(values))
+		for _, v := range values {
+			p = append(p, NameGuidPair{Name: v.Value, ID: v.ID.String()})
+		}
+		return p
+	}
+	for i, id := range ids {
+		c, d := credits[id], out[i]
+		if kinds.People {
+			d.People = make([]BaseItemPerson, 0, len(c.People))
+			for _, p := range c.People {
+				d.People = append(d.People, BaseItemPerson{Name: p.Name, ID: p.ID.String(), Role: p.Role, Type: p.Type})
+			}
+		}
+		if kinds.Genres {
+			d.GenreItems = pairs(c.Genres)
+		}
+		if kinds.Studios {
+			d.Studios = pairs(c.Studios)
+		}
+	}
+	return nil
 }
 
 func (rt *Router) result(ctx context.Context, page *store.ItemPage, start int, o dtoOptions) (*QueryResult[*BaseItemDto], error) {
@@ -457,28 +508,8 @@ func (rt *Router) getItem(w http.ResponseWriter, r *http.Request, p *principal) 
 	if err := rt.addMediaInfo(ctx, dto, it); err != nil {
 		return err
 	}
-	people, err := rt.store.ItemPeople(ctx, id)
-	if err != nil {
+	if err := rt.addCredits(ctx, []*BaseItemDto{dto}, []media.ID{id}, store.CreditKinds{People: true, Genres: true, Studios: true}); err != nil {
 		return err
-	}
-	dto.People = make([]BaseItemPerson, 0, len(people))
-	for _, c := range people {
-		dto.People = append(dto.People, BaseItemPerson{Name: c.Name, ID: c.ID.String(), Role: c.Role, Type: c.Type})
-	}
-	for _, kind := range []media.ItemValueType{media.ItemValueGenre, media.ItemValueStudio} {
-		values, err := rt.store.ItemValues(ctx, id, kind)
-		if err != nil {
-			return err
-		}
-		pairs := make([]NameGuidPair, 0, len(values))
-		for _, iv := range values {
-			pairs = append(pairs, NameGuidPair{Name: iv.Value, ID: iv.ID.String()})
-		}
-		if kind == media.ItemValueGenre {
-			dto.GenreItems = pairs
-		} else {
-			dto.Studios = pairs
-		}
 	}
 	if it.Type == media.ItemTypeCollectionFolder && dto.CollectionType == "" {
 		if dto.CollectionType, err = rt.derivedCollectionType(ctx, id); err != nil {

@@ -346,57 +346,85 @@ type Credit struct {
 	Type string // PersonKind: Actor, Director...
 }
 
-// ItemPeople returns an item's cast and crew in credit order.
-func (s *Store) ItemPeople(ctx context.Context, id media.ID) ([]Credit, error) {
-	var out []Credit
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		out = nil
-		rows, err := s.db.Query(ctx, `SELECT p."Id", p."Name", m."Role", COALESCE(p."PersonType", '')
-FROM "PeopleBaseItemMap" m JOIN "Peoples" p ON p."Id" = m."PeopleId" WHERE m."ItemId" = ?
-ORDER BY CASE WHEN m."ListOrder" IS NULL THEN 0 ELSE 1 END DESC, m."ListOrder", p."Name", p."Id"`, database.GUID(id))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c Credit
-			if err := rows.Scan(database.ScanGUID{ID: &c.ID}, &c.Name, &c.Role, &c.Type); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: item people: %w", err)
-	}
-	return out, nil
+// ItemCredits are an item's people, genres and studios, as its detail and
+// a list asking for Fields=People, Genres or Studios send them.
+type ItemCredits struct {
+	People []Credit // in credit order
+	// Genres and Studios are ItemValues rows (their ids name them to
+	// clients), by name.
+	Genres, Studios []media.ItemValue
 }
 
-// ItemValues returns an item's genres, studios... of the given type, as
-// ItemValues rows (their ids name them to clients), by name.
-func (s *Store) ItemValues(ctx context.Context, id media.ID, typ media.ItemValueType) ([]media.ItemValue, error) {
-	var out []media.ItemValue
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		out = nil
-		rows, err := s.db.Query(ctx, `SELECT v."ItemValueId", v."Value", v."CleanValue"
-FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId" WHERE m."ItemId" = ? AND v."Type" = ?
-ORDER BY v."Value", v."ItemValueId"`, database.GUID(id), int(typ))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v := media.ItemValue{Type: typ}
-			if err := rows.Scan(database.ScanGUID{ID: &v.ID}, &v.Value, &v.CleanValue); err != nil {
-				return err
+// CreditKinds says which of an item's credits ItemsCredits reads.
+type CreditKinds struct{ People, Genres, Studios bool }
+
+// ItemsCredits reads the credits of many items, one statement for people
+// and one for genres and studios (per attachChunkSize items) rather than
+// two or three per item. Every id has an entry.
+func (s *Store) ItemsCredits(ctx context.Context, ids []media.ID, kinds CreditKinds) (map[media.ID]*ItemCredits, error) {
+	out := make(map[media.ID]*ItemCredits, len(ids))
+	for _, id := range ids {
+		out[id] = &ItemCredits{}
+	}
+	var valueTypes []any
+	if kinds.Genres {
+		valueTypes = append(valueTypes, int(media.ItemValueGenre))
+	}
+	if kinds.Studios {
+		valueTypes = append(valueTypes, int(media.ItemValueStudio))
+	}
+	type credit struct {
+		item media.ID
+		Credit
+	}
+	type value struct {
+		item media.ID
+		media.ItemValue
+	}
+	for chunk := range slices.Chunk(ids, attachChunkSize) {
+		in, args := placeholders(len(chunk)), guids(chunk)
+		if kinds.People {
+			people, err := queryList(ctx, s, `SELECT m."ItemId", p."Id", p."Name", m."Role", COALESCE(p."PersonType", '')
+FROM "PeopleBaseItemMap" m JOIN "Peoples" p ON p."Id" = m."PeopleId" WHERE m."ItemId" IN (`+in+`)
+ORDER BY m."ItemId", CASE WHEN m."ListOrder" IS NULL THEN 0 ELSE 1 END DESC, m."ListOrder", p."Name", p."Id"`, args,
+				func(sc interface{ Scan(...any) error }) (credit, error) {
+					var c credit
+					err := sc.Scan(database.ScanGUID{ID: &c.item}, database.ScanGUID{ID: &c.ID}, &c.Name, &c.Role, &c.Type)
+					return c, err
+				})
+			if err != nil {
+				return nil, fmt.Errorf("store: items' people: %w", err)
 			}
-			out = append(out, v)
+			for _, c := range people {
+				e := out[c.item]
+				e.People = append(e.People, c.Credit)
+			}
 		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: item values: %w", err)
+		if len(valueTypes) == 0 {
+			continue
+		}
+		values, err := queryList(ctx, s, `SELECT m."ItemId", v."ItemValueId", v."Type", v."Value", v."CleanValue"
+FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId"
+WHERE m."ItemId" IN (`+in+`) AND v."Type" IN (`+placeholders(len(valueTypes))+`)
+ORDER BY m."ItemId", v."Value", v."ItemValueId"`, append(args, valueTypes...),
+			func(sc interface{ Scan(...any) error }) (value, error) {
+				var v value
+				var typ int
+				err := sc.Scan(database.ScanGUID{ID: &v.item}, database.ScanGUID{ID: &v.ID}, &typ, &v.Value, &v.CleanValue)
+				v.Type = media.ItemValueType(typ)
+				return v, err
+			})
+		if err != nil {
+			return nil, fmt.Errorf("store: items' genres and studios: %w", err)
+		}
+		for _, v := range values {
+			e := out[v.item]
+			if v.Type == media.ItemValueGenre {
+				e.Genres = append(e.Genres, v.ItemValue)
+			} else {
+				e.Studios = append(e.Studios, v.ItemValue)
+			}
+		}
 	}
 	return out, nil
 }
