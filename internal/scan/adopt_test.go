@@ -410,3 +410,108 @@ func TestAdoptJellyfinLibrary(t *testing.T) {
 		})
 	}
 }
+
+// TestAdoptMovedBeforeFirstScan moves files of a library Jellyfin set up
+// before jellyha has scanned it: the first scan finds each by the size and
+// time Jellyfin recorded, so the item (and every user's play state) goes
+// with it, while a new file of the same size but another time, beside a
+// deleted one, is a new item.
+func TestAdoptMovedBeforeFirstScan(t *testing.T) {
+	c := makeClips(t)
+	for name, p := range engines {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			f := newFixture(t, p(t))
+			movies, tv := filepath.Join(f.root, "movies"), filepath.Join(f.root, "tv")
+			hotelPath := filepath.Join(movies, "Hotel (2001)", "Hotel (2001).mkv")
+			indiaPath := filepath.Join(movies, "India (2002)", "India (2002).mkv")
+			e1Path := filepath.Join(tv, "Kilo Show", "Season 01", "Kilo Show S01E01.mkv")
+			cp(t, c.video, hotelPath)
+			cp(t, c.video, indiaPath)
+			cp(t, c.video, e1Path)
+			// Times a second apart, so that only the time tells the
+			// same-sized files apart.
+			for i, p := range []string{hotelPath, indiaPath, e1Path} {
+				at := time.Date(2024, 1, 2, 3, 4, 5+i, 123456789, time.UTC)
+				if err := os.Chtimes(p, at, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			j := newJellyfinTree(f)
+			libM, physM := j.library("Movies", "movies", movies)
+			libS, physS := j.library("Shows", "tvshows", tv)
+			film := func(name, path string) *media.LibraryItem {
+				return j.item(&media.LibraryItem{Item: media.Item{Type: media.ItemTypeMovie, Name: name, Path: path, MediaType: "Video"}}, libM, physM)
+			}
+			hotel, india := film("Hotel", hotelPath), film("India", indiaPath)
+			series := j.item(&media.LibraryItem{Item: media.Item{Type: media.ItemTypeSeries, Name: "Kilo Show", Path: filepath.Dir(filepath.Dir(e1Path)), IsFolder: true}}, libS, physS)
+			season := j.item(&media.LibraryItem{Item: media.Item{Type: media.ItemTypeSeason, Name: "Season 1", Path: filepath.Dir(e1Path), IsFolder: true,
+				IndexNumber: ip(1), SeriesID: series.ID, SeriesName: series.Name}}, libS, physS, series.ID)
+			e1 := j.item(&media.LibraryItem{Item: media.Item{Type: media.ItemTypeEpisode, Name: "Pilot", Path: e1Path, MediaType: "Video",
+				IndexNumber: ip(1), ParentIndexNumber: ip(1), SeriesID: series.ID, SeriesName: series.Name, SeasonID: season.ID, SeasonName: season.Name}},
+				libS, physS, season.ID, series.ID)
+			u := &media.User{Name: "viewer", EnableAllFolders: true}
+			if err := f.st.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			played := time.Date(2025, 6, 1, 20, 0, 0, 0, time.UTC)
+			for _, it := range []*media.LibraryItem{hotel, india, e1} {
+				// Keyed by the item's own id, as Jellyfin keys an item
+				// with no provider ids: a new item would not find it.
+				if err := f.st.SaveUserData(ctx, &media.UserData{ItemID: it.ID, UserID: u.ID, Key: it.ID.Hyphenated(), PlaybackPositionTicks: 6_000_000_000,
+					LastPlayedDate: &played}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			kept := f.metadata(hotel.ID, e1.ID)
+
+			// Before jellyha's first scan: Hotel renamed into a new
+			// folder, the episode renamed in its season's, India deleted
+			// and Juliet (the same clip, so the same size, at another
+			// time) added.
+			hotelNew := filepath.Join(movies, "Hotel Cut (2001)", "Hotel Cut (2001).mkv")
+			e1New := filepath.Join(filepath.Dir(e1Path), "Kilo.Show.S01E01.Pilot.mkv")
+			julietPath := filepath.Join(movies, "Juliet (2003)", "Juliet (2003).mkv")
+			for _, m := range [][2]string{{hotelPath, hotelNew}, {e1Path, e1New}} {
+				if err := os.MkdirAll(filepath.Dir(m[1]), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(m[0], m[1]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.RemoveAll(filepath.Dir(indiaPath)); err != nil {
+				t.Fatal(err)
+			}
+			cp(t, c.video, julietPath)
+
+			res := f.scan(1) // Juliet only
+			if res.Moved != 2 || res.Added != 1 || res.Deleted != 1 {
+				t.Errorf("first scan: %+v", res)
+			}
+			h := f.byPath(physM, hotelNew)
+			if h.ID != hotel.ID || h.ParentID != physM || !slices.Equal(idSet(h.AncestorIDs), idSet([]media.ID{physM, libM, j.root})) {
+				t.Errorf("moved film: %+v", h)
+			}
+			ep := f.byPath(physS, e1New)
+			if ep.ID != e1.ID || ep.SeriesID != series.ID {
+				t.Errorf("moved episode: %+v", ep)
+			}
+			if d := diffLines(kept, f.metadata(hotel.ID, e1.ID)); d != "" {
+				t.Errorf("the moved items' metadata or play state changed:\n%s", d)
+			}
+			if j := f.byPath(physM, julietPath); j.ID == india.ID {
+				t.Error("a new file of the same size but another time took the deleted film's item")
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "BaseItems" WHERE "Id" = ?`, database.GUID(india.ID)); n != 0 {
+				t.Error("the deleted film is still there")
+			}
+			// The next scan finds everything as the first left it.
+			if res := f.scan(0); res.Unchanged != res.Items {
+				t.Errorf("second scan: %+v", res)
+			}
+		})
+	}
+}

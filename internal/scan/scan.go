@@ -342,29 +342,58 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 		}
 	}
 	// A new file with the size and time of a vanished one is that file,
-	// moved or renamed: it keeps its item and probe.
+	// moved or renamed: it keeps its item and probe. A file of Jellyfin's
+	// that moved before jellyha first saw it is known by the size and
+	// time Jellyfin recorded (BaseItems' Size and DateModified, which
+	// PostgreSQL keeps to the microsecond), whatever type jellyha would
+	// give it (as above): without this it would be deleted and found
+	// again as a new item, its play state left on the placeholder.
 	type key struct {
 		typ         string
 		size, mtime int64
 	}
 	gone := map[key][]*store.LibraryFile{}
+	goneJellyfin := map[int64][]*store.LibraryFile{} // by size
 	for _, e := range existing {
-		if !used[e.ID] && e.File != nil && e.File.Size > 0 {
-			if _, err := os.Stat(e.Path); err != nil {
-				k := key{e.Type, e.File.Size, e.File.MtimeNS}
-				gone[k] = append(gone[k], e)
+		recorded := e.File != nil && e.File.Size > 0
+		jellyfinSaw := e.File == nil && kept(e) && e.Size != nil && *e.Size > 0 && e.Modified != nil
+		if used[e.ID] || !recorded && !jellyfinSaw {
+			continue
+		}
+		if _, err := os.Stat(e.Path); err == nil {
+			continue
+		}
+		if recorded {
+			k := key{e.Type, e.File.Size, e.File.MtimeNS}
+			gone[k] = append(gone[k], e)
+		} else {
+			goneJellyfin[*e.Size] = append(goneJellyfin[*e.Size], e)
+		}
+	}
+	take := func(n *node) *store.LibraryFile {
+		k := key{n.typ, n.size, n.mtime.UnixNano()}
+		if c := gone[k]; len(c) > 0 {
+			gone[k] = c[1:]
+			return c[0]
+		}
+		c := goneJellyfin[n.size]
+		for i, e := range c {
+			if e.Modified.Sub(n.mtime).Abs() <= time.Microsecond {
+				goneJellyfin[n.size] = slices.Delete(c, i, i+1)
+				return e
 			}
 		}
+		return nil
 	}
 	for _, n := range nodes {
 		if n.existed || n.folder {
 			continue
 		}
-		k := key{n.typ, n.size, n.mtime.UnixNano()}
-		if c := gone[k]; len(c) > 0 {
-			e := c[0]
-			gone[k] = c[1:]
-			n.id, n.existed, n.moved, n.oldParent, n.probeJSON = e.ID, true, true, e.ParentID, e.File.Probe
+		if e := take(n); e != nil {
+			n.id, n.existed, n.moved, n.oldParent = e.ID, true, true, e.ParentID
+			if e.File != nil {
+				n.probeJSON = e.File.Probe
+			}
 			used[e.ID] = true
 			if kept(e) {
 				keep(n, e)
@@ -440,7 +469,7 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 			step("write")
 			k := s.keptItem(lib, n)
 			switch {
-			case n.firstSight:
+			case n.firstSight && !n.moved:
 				record = append(record, k.File)
 				res.Kept++
 				continue
@@ -530,7 +559,8 @@ func (s *Scanner) scanLibrary(ctx context.Context, lib *store.Library, res *Resu
 //   - a file whose size or time changed is probed again, and what ffprobe
 //     reads (streams, chapters, run time, size, dimensions, bit rate,
 //     modification date) replaces Jellyfin's; nothing else is touched;
-//   - a file that moved (a vanished file's size and time at a new path)
+//   - a file that moved (a vanished file's size and time at a new path,
+//     the ones Jellyfin recorded if jellyha had not seen the file yet)
 //     gets its new path, parent and ancestors (for an episode, its series,
 //     season and numbers too) and keeps the rest;
 //   - a folder Jellyfin made (series, season, album...) is never

@@ -181,6 +181,13 @@ func splitList(s string) []string {
 	return strings.Split(s, "|")
 }
 
+func int64Ptr(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	return &v.Int64
+}
+
 func intPtr(v sql.NullInt64) *int {
 	if !v.Valid {
 		return nil

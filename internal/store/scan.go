@@ -329,6 +329,11 @@ type LibraryFile struct {
 	Name                  string
 	PresentationUniqueKey string
 	File                  *ScanFile
+	// Size and Modified are the file's size and time as the item records
+	// them (BaseItems' Size and DateModified): for an item Jellyfin made,
+	// what Jellyfin saw of its file before jellyha had a record of it.
+	Size     *int64
+	Modified *time.Time
 }
 
 // LibraryFiles returns the non-virtual items of a library that have a path
@@ -349,7 +354,7 @@ func (s *Store) LibraryFiles(ctx context.Context, l *Library) ([]*LibraryFile, e
 		args := append(append([]any{}, tops...), false)
 		args = append(args, tops...)
 		rows, err := s.db.Query(ctx, `SELECT b."Id", b."Type", b."Path", b."ParentId", COALESCE(b."Name", ''), COALESCE(b."PresentationUniqueKey", ''),
-  f.size, f.mtime_ns, f.probe, f.sig, f.path
+  f.size, f.mtime_ns, f.probe, f.sig, f.path, b."Size", b."DateModified"
 FROM "BaseItems" b LEFT JOIN jellyha_scan_files f ON f.item_id = b."Id"
 WHERE b."TopParentId" IN (`+placeholders(len(tops))+`) AND b."Path" IS NOT NULL AND b."IsVirtualItem" = ? AND b."Id" NOT IN (`+placeholders(len(tops))+`)`, args...)
 		if err != nil {
@@ -360,10 +365,12 @@ WHERE b."TopParentId" IN (`+placeholders(len(tops))+`) AND b."Path" IS NOT NULL 
 			lf := &LibraryFile{}
 			var size, mtime sql.NullInt64
 			var probe, sig, fpath sql.NullString
+			var itemSize sql.NullInt64
 			if err := rows.Scan(database.ScanGUID{ID: &lf.ID}, &lf.Type, &lf.Path, database.ScanGUID{ID: &lf.ParentID}, &lf.Name, &lf.PresentationUniqueKey,
-				&size, &mtime, &probe, &sig, &fpath); err != nil {
+				&size, &mtime, &probe, &sig, &fpath, &itemSize, database.ScanTime{T: &lf.Modified}); err != nil {
 				return err
 			}
+			lf.Size = int64Ptr(itemSize)
 			if size.Valid {
 				lf.File = &ScanFile{ItemID: lf.ID, LibraryID: lib, Path: fpath.String, ItemType: lf.Type, Size: size.Int64, MtimeNS: mtime.Int64, Probe: probe.String, Sig: sig.String}
 			}
