@@ -826,16 +826,19 @@ func testFields(t *testing.T, e *browseEnv) {
 			if len(it["People"]) > 2 && len(it["Studios"]) > 2 && len(it["GenreItems"]) > 2 {
 				credited++
 			}
+			asDetail := func(f string) {
+				var a, b any
+				_ = json.Unmarshal(it[f], &a)
+				_ = json.Unmarshal(detail[f], &b)
+				if !reflect.DeepEqual(a, b) {
+					t.Errorf("%s %s: %s in the list, %s in the detail", id, f, it[f], detail[f])
+				}
+			}
 			for _, f := range optional {
 				if f == "GenreItems" || f == "Studios" || f == "People" {
 					// Read for the whole page; as the detail has them, in
 					// order, and left out when the item has none.
-					var a, b any
-					_ = json.Unmarshal(it[f], &a)
-					_ = json.Unmarshal(detail[f], &b)
-					if !reflect.DeepEqual(a, b) {
-						t.Errorf("%s %s: %s in the list, %s in the detail", id, f, it[f], detail[f])
-					}
+					asDetail(f)
 					continue
 				}
 				if f == "OriginalTitle" || f == "Chapters" || f == "PrimaryImageAspectRatio" {
@@ -849,12 +852,7 @@ func testFields(t *testing.T, e *browseEnv) {
 					t.Errorf("%s %s asked for and not sent", id, f)
 				}
 				if f == "Genres" || f == "ProviderIds" || f == "MediaStreams" {
-					var a, b any
-					_ = json.Unmarshal(it[f], &a)
-					_ = json.Unmarshal(detail[f], &b)
-					if !reflect.DeepEqual(a, b) {
-						t.Errorf("%s %s: %s in the list, %s in the detail", id, f, it[f], detail[f])
-					}
+					asDetail(f)
 				}
 			}
 		}
