@@ -159,9 +159,14 @@ func (s *Store) NextUp(ctx context.Context, user media.ID, libs []media.ID, seri
 		// Pages of the user's played episodes, newest first; a page
 		// boundary never splits a run of equal dates from its series,
 		// since a group is only closed when the date changes.
-		const firstPage = 64
-		offset := 0
-		for pageSize := firstPage; ; pageSize *= 4 {
+		pageSize := 64
+		if want == math.MaxInt {
+			// Every series is wanted (a total to count, or no limit):
+			// one read, rather than pages that each sort the user's whole
+			// history again to skip what the previous ones read.
+			pageSize = math.MaxInt32
+		}
+		for offset := 0; ; pageSize = min(4*pageSize, math.MaxInt32) {
 			rows, err := s.playedEpisodes(ctx, user, libs, series, pageSize, offset)
 			if err != nil {
 				return err
