@@ -293,13 +293,20 @@ LIMIT ? OFFSET ?`
 // walking back tests only the episodes after the last one played: none
 // for a series watched to its end, the rest of the series for one being
 // watched in order.
+//
+// On PostgreSQL l is MATERIALIZED because, inlined, it joined the last
+// played episodes to BaseItems by hashing the whole table once a batch
+// held a few hundred series: 60 ms before the first row, and each series'
+// walk done twice (EXPLAIN ANALYZE, 200 series: 82 ms inlined, 16 ms
+// materialized). SQLite already walks l once, and materializing it there
+// cost 13 ms more on next up's total of 817 series.
 func (s *Store) nextEpisodes(ctx context.Context, user media.ID, libs, series []media.ID) (map[media.ID]media.ID, error) {
 	out := map[media.ID]media.ID{}
 	// A list of values needs its type spelt out on PostgreSQL (a bare
 	// parameter there is text, which does not compare with uuid).
-	value := "(?)"
+	value, materialized := "(?)", ""
 	if s.db.Engine == schema.PostgreSQL {
-		value = "(CAST(? AS uuid))"
+		value, materialized = "(CAST(? AS uuid))", "MATERIALIZED "
 	}
 	for chunk := range slices.Chunk(series, attachChunkSize) {
 		args := guids(chunk)
@@ -307,7 +314,7 @@ func (s *Store) nextEpisodes(ctx context.Context, user media.ID, libs, series []
 		args = append(args, guids(libs)...)
 		args = append(args, database.GUID(user), true, media.ItemTypeEpisode, false)
 		query := `WITH v(sid) AS (VALUES ` + strings.TrimSuffix(strings.Repeat(value+", ", len(chunk)), ", ") + `),
-l AS (
+l AS ` + materialized + `(
   SELECT v.sid, (SELECT e."Id" FROM "BaseItems" e
     WHERE e."SeriesId" = v.sid AND ` + nextUpEpisode("e") + ` AND e."TopParentId" IN (` + placeholders(len(libs)) + `)
       AND EXISTS (SELECT 1 FROM "UserData" p WHERE p."ItemId" = e."Id" AND p."UserId" = ? AND p."Played" = ?)
