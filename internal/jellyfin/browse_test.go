@@ -148,6 +148,7 @@ func TestBrowse(t *testing.T) {
 			{"DisplayPreferences", testDisplayPreferences},
 			{"Images", testImages},
 			{"Permissions", testBrowsePermissions},
+			{"Extras", testExtras},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				// The helpers report to the running subtest.

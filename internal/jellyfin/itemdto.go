@@ -185,7 +185,9 @@ func collectionType(data string) string {
 		return ""
 	}
 	var v struct{ CollectionType string }
-	if json.Unmarshal([]byte(data), &v) != nil {
+	if json.Unmarshal([]byte(data), &v) != nil || v.CollectionType == "mixed" {
+		// Earlier jellyha versions wrote "mixed", which is no value of
+		// the CollectionType enum.
 		return ""
 	}
 	return v.CollectionType

@@ -426,6 +426,22 @@ func itemQuery(r *http.Request, v *viewer) (*store.ItemQuery, error) {
 			q.IsFolder = &yes
 		case "isnotfolder":
 			q.IsFolder = &no
+		case "likes":
+			q.Likes = &yes
+		case "dislikes":
+			q.Likes = &no
+		case "isfavoriteorlikes":
+			q.FavoriteOrLikes = true
+		}
+	}
+	if b := queryBool(r, "IsMissing"); b != nil && *b {
+		q.OnlyVirtual = true
+	}
+	// jellyha keeps no theme songs or videos: asking for items with them
+	// finds none, rather than everything.
+	for _, k := range []string{"HasThemeSong", "HasThemeVideo"} {
+		if b := queryBool(r, k); b != nil && *b {
+			q.Types = []string{noType}
 		}
 	}
 	// Genres are pipe-delimited (names hold commas); GenreIds and Years
@@ -448,6 +464,7 @@ func itemQuery(r *http.Request, v *viewer) (*store.ItemQuery, error) {
 		q.Years = append(q.Years, n)
 	}
 	q.SearchTerm, q.NameStartsWith = query(r, "SearchTerm"), query(r, "NameStartsWith")
+	q.NameLessThan, q.NameStartsWithOrGreater = query(r, "NameLessThan"), query(r, "NameStartsWithOrGreater")
 	if err := paging(r, q); err != nil {
 		return nil, err
 	}
@@ -464,6 +481,16 @@ func (rt *Router) getItems(w http.ResponseWriter, r *http.Request, p *principal)
 	q, err := itemQuery(r, v)
 	if err != nil {
 		return err
+	}
+	if !q.ParentID.IsZero() && !slices.Contains(v.libs, q.ParentID) {
+		// The user's root folder (/Items/Root): its children are the
+		// libraries, which Jellyfin computes rather than stores.
+		if root, err := rt.store.UserRootFolder(r.Context()); err == nil && root.ID == q.ParentID {
+			q.ParentID = media.NilID
+			if !q.Recursive && len(queryList(r, "IncludeItemTypes")) == 0 {
+				q.Types = []string{media.ItemTypeCollectionFolder}
+			}
+		}
 	}
 	o, err := listOpts(r, v, p, q)
 	if err != nil {
@@ -521,7 +548,7 @@ func (rt *Router) getItem(w http.ResponseWriter, r *http.Request, p *principal) 
 }
 
 // derivedCollectionType names a library without a stored type after what
-// it holds.
+// it holds, when all of it is of one kind.
 func (rt *Router) derivedCollectionType(ctx context.Context, lib media.ID) (string, error) {
 	types, err := rt.store.ContentTypes(ctx, lib)
 	if err != nil {
@@ -544,7 +571,10 @@ func (rt *Router) derivedCollectionType(ctx context.Context, lib media.ID) (stri
 			return k, nil
 		}
 	}
-	return "mixed", nil
+	// A mixed (or empty) library has no CollectionType, as in Jellyfin:
+	// "mixed" is a value of VirtualFolders' CollectionTypeOptions only,
+	// not of the CollectionType enum clients decode.
+	return "", nil
 }
 
 // getViews is GET /UserViews and /Users/{userId}/Views: the libraries the
@@ -570,15 +600,25 @@ func (rt *Router) getViews(w http.ResponseWriter, r *http.Request, p *principal)
 	if err != nil {
 		return err
 	}
-	for _, dto := range res.Items {
+	if err := rt.deriveCollectionTypes(ctx, res.Items); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// deriveCollectionTypes fills the CollectionType of libraries that store
+// none (derivedCollectionType).
+func (rt *Router) deriveCollectionTypes(ctx context.Context, libs []*BaseItemDto) error {
+	for _, dto := range libs {
 		if dto.CollectionType == "" {
 			id, _ := media.ParseID(dto.ID)
+			var err error
 			if dto.CollectionType, err = rt.derivedCollectionType(ctx, id); err != nil {
 				return err
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, res)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,23 @@ func TestVirtualFolders(t *testing.T) {
 			folders[0].Locations[1] != dir2 || !hex32.MatchString(folders[0].ItemID) {
 			t.Fatalf("virtual folders: %+v", folders)
 		}
+		// A mixed library: "mixed" in VirtualFolders (CollectionTypeOptions),
+		// no CollectionType at all on its item, as in Jellyfin, whose
+		// CollectionType enum has no such value.
+		mixed := url.Values{"name": {"Home"}, "collectionType": {"mixed"}, "paths": {t.TempDir()}, "refreshLibrary": {"false"}}
+		s.expect(req{"POST", "/Library/VirtualFolders?" + mixed.Encode(), nil, admin}, 204, nil)
+		s.expect(req{"GET", "/Library/VirtualFolders", nil, admin}, 200, &folders)
+		if len(folders) != 2 || folders[1].Name != "Home" || folders[1].CollectionType != "mixed" {
+			t.Fatalf("virtual folders with a mixed one: %+v", folders)
+		}
+		_, views := s.do(req{"GET", "/UserViews", nil, admin})
+		_, home := s.do(req{"GET", "/Items/" + folders[1].ItemID, nil, admin})
+		for _, body := range [][]byte{views, home} {
+			if !strings.Contains(string(body), `"Name":"Home"`) || strings.Contains(string(body), `"mixed"`) {
+				t.Errorf("a mixed library's CollectionType: %s", body)
+			}
+		}
+		s.expect(req{"DELETE", "/Library/VirtualFolders?name=Home", nil, admin}, 204, nil)
 		s.expect(req{"DELETE", "/Library/VirtualFolders/Paths?" + url.Values{"name": {"Films"}, "path": {dir2}}.Encode(), nil, admin}, 204, nil)
 		s.expect(req{"POST", "/Library/VirtualFolders/Name?name=Films&newName=Movies", nil, admin}, 204, nil)
 		s.expect(req{"GET", "/Library/VirtualFolders", nil, admin}, 200, &folders)

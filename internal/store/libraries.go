@@ -180,8 +180,14 @@ func insertFolder(ctx context.Context, t tx, id media.ID, typ, name, path string
 }
 
 // collectionData is the JSON Jellyfin keeps in a CollectionFolder's Data.
+// A mixed library has none: its CollectionFolder's CollectionType is null
+// in Jellyfin, and "mixed" is no value of the enum clients decode.
 func collectionData(l *Library) string {
-	b, _ := json.Marshal(map[string]any{"CollectionType": l.CollectionType, "PhysicalLocationsList": nonNil(l.Paths)})
+	v := map[string]any{"PhysicalLocationsList": nonNil(l.Paths)}
+	if l.CollectionType != "mixed" {
+		v["CollectionType"] = l.CollectionType
+	}
+	b, _ := json.Marshal(v)
 	return string(b)
 }
 
@@ -408,4 +414,20 @@ func (s *Store) syncCollectionFolder(ctx context.Context, id media.ID) error {
 		return fmt.Errorf("store: update collection folder: %w", err)
 	}
 	return nil
+}
+
+// UserRootFolder returns the UserRootFolder item ("Media Folders"), whose
+// children clients take to be the libraries; ENOTFOUND before the first
+// library made it.
+func (s *Store) UserRootFolder(ctx context.Context) (*ItemRow, error) {
+	var it *media.Item
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		var err error
+		it, err = scanItem(s.db.QueryRow(ctx, `SELECT `+itemColumns+` FROM "BaseItems" WHERE "Type" = ? ORDER BY "Id" LIMIT 1`, media.ItemTypeUserRootFolder))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", notFound(err, "folder", "Media Folders"))
+	}
+	return &ItemRow{LibraryItem: media.LibraryItem{Item: *it}}, nil
 }

@@ -53,6 +53,8 @@ type ItemQuery struct {
 	ParentID  media.ID
 	Recursive bool
 	IDs       []media.ID
+	// ExcludeIDs are left out (an item's similar items, without it).
+	ExcludeIDs []media.ID
 	// Types and ExcludeTypes are stored (.NET) type names.
 	Types, ExcludeTypes []string
 	MediaTypes          []string
@@ -61,6 +63,10 @@ type ItemQuery struct {
 	IsFavorite          *bool
 	// IsResumable keeps items with a playback position.
 	IsResumable bool
+	// Likes keeps the items the user rated up (true) or down (false);
+	// FavoriteOrLikes those they marked favourite or rated up.
+	Likes           *bool
+	FavoriteOrLikes bool
 	// NotPlayed excludes played items (resume, latest).
 	NotPlayed      bool
 	Genres         []string
@@ -68,8 +74,11 @@ type ItemQuery struct {
 	Years          []int
 	SearchTerm     string
 	NameStartsWith string
-	SeriesID       media.ID
-	SeasonID       media.ID
+	// NameLessThan and NameStartsWithOrGreater bound the sort name
+	// (compared lower-cased): the web client's alphabet picker.
+	NameLessThan, NameStartsWithOrGreater string
+	SeriesID                              media.ID
+	SeasonID                              media.ID
 	// SeasonNumber, with SeasonID, also takes the series' episodes that
 	// name no season but carry this season number: Jellyfin files the
 	// episodes of a show without season folders under the series, with an
@@ -78,6 +87,9 @@ type ItemQuery struct {
 	ParentIndexNumber *int
 	// IsMissing false (or nil) drops virtual items, as clients expect.
 	IncludeVirtual bool
+	// OnlyVirtual keeps only virtual items (IsMissing=true): the episodes
+	// Jellyfin knows of but has no file for.
+	OnlyVirtual bool
 
 	Sort       []ItemSort
 	StartIndex int
@@ -249,7 +261,10 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	}
 	user := database.GUID(q.UserID)
 	c.add(`b."Type" <> ?`, media.ItemTypePlaceholder)
-	if !q.IncludeVirtual {
+	switch {
+	case q.OnlyVirtual:
+		c.add(`b."IsVirtualItem" = ?`, true)
+	case !q.IncludeVirtual:
 		c.add(`b."IsVirtualItem" = ?`, false)
 	}
 	// A recursive query under one of the caller's libraries is scoped by
@@ -308,6 +323,9 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	if len(q.IDs) > 0 {
 		c.add(`b."Id" IN (`+placeholders(len(q.IDs))+`)`, guids(q.IDs)...)
 	}
+	if len(q.ExcludeIDs) > 0 {
+		c.add(`b."Id" NOT IN (`+placeholders(len(q.ExcludeIDs))+`)`, guids(q.ExcludeIDs)...)
+	}
 	if len(q.Types) > 0 {
 		c.add(`b."Type" IN (`+placeholders(len(q.Types))+`)`, strs(q.Types)...)
 	}
@@ -339,6 +357,12 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	}
 	if q.IsResumable {
 		c.add(userDataItems(`u."PlaybackPositionTicks" > 0`), user)
+	}
+	if q.Likes != nil {
+		c.add(userDataItems(`u."Likes" = ?`), user, *q.Likes)
+	}
+	if q.FavoriteOrLikes {
+		c.add(userDataItems(`(u."IsFavorite" = ? OR u."Likes" = ?)`), user, true, true)
 	}
 	if len(q.Genres) > 0 || len(q.GenreIDs) > 0 {
 		var alt []string
@@ -372,6 +396,12 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	if q.NameStartsWith != "" {
 		p := likeEscaper.Replace(strings.ToLower(q.NameStartsWith)) + "%"
 		c.add(`LOWER(b."SortName") LIKE ? ESCAPE '\'`, p)
+	}
+	if q.NameLessThan != "" {
+		c.add(`LOWER(b."SortName") < ?`, strings.ToLower(q.NameLessThan))
+	}
+	if q.NameStartsWithOrGreater != "" {
+		c.add(`LOWER(b."SortName") >= ?`, strings.ToLower(q.NameStartsWithOrGreater))
 	}
 	if !q.SeriesID.IsZero() {
 		c.add(`b."SeriesId" = ?`, database.GUID(q.SeriesID))
@@ -782,4 +812,33 @@ WHERE "ItemId" IN (`+placeholders(len(ids))+`)`, guids(ids)...)
 		r.Providers[k] = v
 	}
 	return ps.Err()
+}
+
+// CountTypes counts the items q matches by stored type (q's paging and
+// sort are ignored): /Items/Counts.
+func (s *Store) CountTypes(ctx context.Context, q *ItemQuery) (map[string]int, error) {
+	c := s.where(q, false)
+	query := `SELECT b."Type", COUNT(*) FROM "BaseItems" b WHERE ` + strings.Join(c.parts, " AND ") + ` GROUP BY b."Type"`
+	var out map[string]int
+	err := s.db.Retry(ctx, func(ctx context.Context) error {
+		out = map[string]int{}
+		rows, err := s.db.Query(ctx, query, c.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			var n int
+			if err := rows.Scan(&t, &n); err != nil {
+				return err
+			}
+			out[t] = n
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: count items by type: %w", err)
+	}
+	return out, nil
 }
