@@ -386,6 +386,32 @@ func testShows(t *testing.T, e *browseEnv) {
 		}
 	}
 	e.expect(req{"GET", "/Shows/" + e.movies.String() + "/Seasons", nil, as(e.admin)}, 404, nil)
+
+	// StartItemId and AdjacentTo (the player's previous and next) cut the
+	// whole list; paging applies to what is left.
+	if len(all.Items) < 4 {
+		t.Fatalf("too few episodes to cut: %d", len(all.Items))
+	}
+	mid := all.Items[2].ID
+	from := e.list(e.admin, "/Shows/"+sid+"/Episodes?StartItemId="+mid)
+	if !slices.Equal(ids(from.Items), ids(all.Items[2:])) || from.TotalRecordCount != len(all.Items)-2 {
+		t.Errorf("from the third episode: %v, total %d", names(from.Items), from.TotalRecordCount)
+	}
+	paged := e.list(e.admin, "/Shows/"+sid+"/Episodes?startItemId="+mid+"&StartIndex=1&Limit=1")
+	if !slices.Equal(ids(paged.Items), ids(all.Items[3:4])) || paged.TotalRecordCount != len(all.Items)-2 {
+		t.Errorf("from the third episode, second page of one: %v, total %d", names(paged.Items), paged.TotalRecordCount)
+	}
+	adj := e.list(e.admin, "/Shows/"+sid+"/Episodes?adjacentTo="+mid)
+	if !slices.Equal(ids(adj.Items), ids(all.Items[1:4])) {
+		t.Errorf("adjacent to the third episode: %v", names(adj.Items))
+	}
+	first := e.list(e.admin, "/Shows/"+sid+"/Episodes?AdjacentTo="+all.Items[0].ID)
+	if !slices.Equal(ids(first.Items), ids(all.Items[:2])) {
+		t.Errorf("adjacent to the first episode: %v", names(first.Items))
+	}
+	if l := e.list(e.admin, "/Shows/"+sid+"/Episodes?StartItemId="+e.movies.String()); len(l.Items) != 0 {
+		t.Errorf("from an item not in the list: %v", names(l.Items))
+	}
 }
 
 func countSeason(items []ItemIn, season int) int {

@@ -933,15 +933,60 @@ func (rt *Router) getEpisodes(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	sorting(r, q, store.ItemSort{By: "ParentIndexNumber"}, store.ItemSort{By: "IndexNumber"}, store.ItemSort{By: "SortName"})
+	startItem, err := queryID(r, "StartItemId")
+	if err != nil {
+		return err
+	}
+	adjacentTo, err := queryID(r, "AdjacentTo")
+	if err != nil {
+		return err
+	}
 	o, err := listOpts(r, v, p, q)
 	if err != nil {
 		return err
 	}
+	if startItem.IsZero() && adjacentTo.IsZero() {
+		page, err := rt.store.QueryItems(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		return rt.writeResult(w, r, page, q.StartIndex, o)
+	}
+	// StartItemId (the episodes from that one on) and AdjacentTo (that one
+	// and its neighbours, the player's previous and next) cut the whole
+	// list, which paging then applies to, as in Jellyfin.
+	start, limit := q.StartIndex, q.Limit
+	q.StartIndex, q.Limit, q.SkipTotal = 0, 0, false
 	page, err := rt.store.QueryItems(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	return rt.writeResult(w, r, page, q.StartIndex, o)
+	items := page.Items
+	at := func(id media.ID) int {
+		return slices.IndexFunc(items, func(it *store.ItemRow) bool { return it.ID == id })
+	}
+	if !startItem.IsZero() {
+		// Jellyfin skips until the item: none when it is not there.
+		if i := at(startItem); i >= 0 {
+			items = items[i:]
+		} else {
+			items = nil
+		}
+	}
+	if !adjacentTo.IsZero() {
+		if i := at(adjacentTo); i >= 0 {
+			items = items[max(i-1, 0):min(i+2, len(items))]
+		} else {
+			items = nil
+		}
+	}
+	page.Total = len(items)
+	items = items[min(start, len(items)):]
+	if limit > 0 && len(items) > limit {
+		items = items[:limit]
+	}
+	page.Items = items
+	return rt.writeResult(w, r, page, start, o)
 }
 
 // changeUserData applies fn to the viewer's play state of the item in the
