@@ -581,3 +581,80 @@ func TestSessionID(t *testing.T) {
 		t.Errorf("session ids %s %s", a, b)
 	}
 }
+
+// wantAccess are the routes Jellyfin 10.11 answers anonymously, keeps for
+// the startup wizard, or keeps for administrators (RequiresElevation),
+// written out here rather than read from the route table: TestPermissions
+// checks that each route enforces its class, this that the class is
+// Jellyfin's, so a route put in the wrong one fails. Every other route is
+// a user's (their own, when the path names a {userId}).
+var wantAccess = map[string]access{
+	"DELETE /Auth/Keys/{key}":                              accessAdmin,
+	"DELETE /Library/VirtualFolders":                       accessAdmin,
+	"DELETE /Library/VirtualFolders/Paths":                 accessAdmin,
+	"DELETE /Users/{userId}":                               accessAdmin,
+	"GET /Auth/Keys":                                       accessAdmin,
+	"GET /Library/MediaFolders":                            accessAdmin,
+	"GET /Library/VirtualFolders":                          accessAdmin,
+	"GET /ScheduledTasks":                                  accessAdmin,
+	"GET /ScheduledTasks/{taskId}":                         accessAdmin,
+	"GET /Users":                                           accessAdmin,
+	"POST /Auth/Keys":                                      accessAdmin,
+	"POST /Library/Refresh":                                accessAdmin,
+	"POST /Library/VirtualFolders":                         accessAdmin,
+	"POST /Library/VirtualFolders/Name":                    accessAdmin,
+	"POST /Library/VirtualFolders/Paths":                   accessAdmin,
+	"POST /ScheduledTasks/Running/{taskId}":                accessAdmin,
+	"POST /Users/New":                                      accessAdmin,
+	"POST /Users/{userId}/Policy":                          accessAdmin,
+	"GET /Branding/Configuration":                          accessPublic,
+	"GET /Branding/Css":                                    accessPublic,
+	"GET /Branding/Css.css":                                accessPublic,
+	"GET /Items/{itemId}/Images/{imageType}":               accessPublic,
+	"GET /Items/{itemId}/Images/{imageType}/{imageIndex}":  accessPublic,
+	"GET /Localization/Countries":                          accessPublic,
+	"GET /Localization/Cultures":                           accessPublic,
+	"GET /Localization/Options":                            accessPublic,
+	"GET /Localization/ParentalRatings":                    accessPublic,
+	"GET /QuickConnect/Enabled":                            accessPublic,
+	"GET /System/Info/Public":                              accessPublic,
+	"GET /System/Ping":                                     accessPublic,
+	"GET /Users/Public":                                    accessPublic,
+	"GET /health":                                          accessPublic,
+	"GET /health/live":                                     accessPublic,
+	"GET /health/ready":                                    accessPublic,
+	"HEAD /Items/{itemId}/Images/{imageType}":              accessPublic,
+	"HEAD /Items/{itemId}/Images/{imageType}/{imageIndex}": accessPublic,
+	"POST /System/Ping":                                    accessPublic,
+	"POST /Users/AuthenticateByName":                       accessPublic,
+	"GET /Startup/Configuration":                           accessSetup,
+	"GET /Startup/FirstUser":                               accessSetup,
+	"GET /Startup/User":                                    accessSetup,
+	"POST /Startup/Complete":                               accessSetup,
+	"POST /Startup/Configuration":                          accessSetup,
+	"POST /Startup/RemoteAccess":                           accessSetup,
+	"POST /Startup/User":                                   accessSetup,
+}
+
+func TestRouteAccess(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range (&Router{}).table() {
+		key := r.method + " " + r.pattern
+		seen[key] = true
+		want, listed := wantAccess[key]
+		if !listed {
+			want = accessUser
+			if strings.Contains(r.pattern, "{userId}") {
+				want = accessSelf
+			}
+		}
+		if r.access != want {
+			t.Errorf("%s: access %v, want %v", key, r.access, want)
+		}
+	}
+	for key := range wantAccess {
+		if !seen[key] {
+			t.Errorf("%s is not routed", key)
+		}
+	}
+}
