@@ -21,8 +21,9 @@ import {
 	BaseItemKind, ImageType, ItemFields, ItemFilter, ItemSortBy, MediaType, SessionMessageType, SortOrder,
 } from '@jellyfin/sdk/lib/generated-client/models/index.js';
 import {
-	getDisplayPreferencesApi, getImageApi, getItemsApi, getPlaystateApi, getSessionApi, getStartupApi, getSystemApi,
-	getTvShowsApi, getUserApi, getUserLibraryApi, getUserViewsApi,
+	getDisplayPreferencesApi, getImageApi, getItemsApi, getLibraryApi, getMediaSegmentsApi, getMoviesApi, getPlaystateApi,
+	getSessionApi, getStartupApi, getSuggestionsApi, getSystemApi, getTvShowsApi, getUserApi, getUserLibraryApi,
+	getUserViewsApi, getVideosApi,
 } from '@jellyfin/sdk/lib/utils/api/index.js';
 
 import { startServer } from './harness.mjs';
@@ -405,6 +406,82 @@ describe('shows', () => {
 			seriesId: series.Id, userId: me.Id, seasonId: seasons[1].Id,
 		}));
 		assert.deepEqual(names(second), ['Demo Show S02E01', 'Demo Show S02E02']);
+	});
+});
+
+describe('the detail page\'s extras', () => {
+	it('the player\'s previous and next: getEpisodes adjacentTo and startItemId', async () => {
+		const series = byName['Demo Show'];
+		const all = await ok('BaseItemDtoQueryResult', getTvShowsApi(api).getEpisodes({ seriesId: series.Id, userId: me.Id }));
+		const ids = all.Items.map((e) => e.Id);
+		const adj = await ok('BaseItemDtoQueryResult', getTvShowsApi(api).getEpisodes({ seriesId: series.Id, userId: me.Id, adjacentTo: ids[1] }));
+		assert.deepEqual(adj.Items.map((e) => e.Id), ids.slice(0, 3));
+		const from = await ok('BaseItemDtoQueryResult', getTvShowsApi(api).getEpisodes({ seriesId: series.Id, userId: me.Id, startItemId: ids[2] }));
+		assert.deepEqual(from.Items.map((e) => e.Id), ids.slice(2));
+	});
+
+	it('similar items share a genre; ancestors lead up to the library', async () => {
+		const film = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: byName['Test Pattern'].Id, userId: me.Id }));
+		assert.ok(film.Genres.length > 0);
+		const similar = await ok('BaseItemDtoQueryResult', getLibraryApi(api).getSimilarItems({ itemId: film.Id, userId: me.Id, fields: [ItemFields.Genres] }));
+		for (const i of similar.Items) {
+			assert.notEqual(i.Id, film.Id);
+			assert.equal(i.Type, BaseItemKind.Movie);
+			assert.ok(i.Genres.some((g) => film.Genres.includes(g)), `${i.Name} shares no genre`);
+		}
+		const episode = byName['Demo Show S02E01'];
+		const ancestors = await ok('BaseItemDto[]', getLibraryApi(api).getAncestors({ itemId: episode.Id, userId: me.Id }));
+		assert.deepEqual(ancestors.map((a) => a.Type), [BaseItemKind.Season, BaseItemKind.Series, BaseItemKind.CollectionFolder]);
+		assert.equal(ancestors[2].Id, views.tvshows.Id);
+	});
+
+	it('special features, trailers, intros, theme media, parts, segments: empty, in their shapes', async () => {
+		const itemId = byName['Test Pattern'].Id;
+		assert.deepEqual(await ok('BaseItemDto[]', getUserLibraryApi(api).getSpecialFeatures({ itemId, userId: me.Id })), []);
+		assert.deepEqual(await ok('BaseItemDto[]', getUserLibraryApi(api).getLocalTrailers({ itemId, userId: me.Id })), []);
+		assert.equal((await ok('BaseItemDtoQueryResult', getUserLibraryApi(api).getIntros({ itemId, userId: me.Id }))).Items.length, 0);
+		const theme = await ok('AllThemeMediaResult', getLibraryApi(api).getThemeMedia({ itemId, userId: me.Id }));
+		assert.equal(theme.ThemeSongsResult.OwnerId, itemId);
+		assert.equal((await ok('BaseItemDtoQueryResult', getVideosApi(api).getAdditionalPart({ itemId, userId: me.Id }))).Items.length, 0);
+		assert.equal((await ok('MediaSegmentDtoQueryResult', getMediaSegmentsApi(api).getItemSegments({ itemId }))).Items.length, 0);
+		await ok('BaseItemDtoQueryResult', getSuggestionsApi(api).getSuggestions({ userId: me.Id }));
+		await ok('RecommendationDto[]', getMoviesApi(api).getMovieRecommendations({ userId: me.Id }));
+		await fails(404, getLibraryApi(api).getSimilarItems({ itemId: '0123456789abcdef0123456789abcdef' }));
+	});
+
+	it('counts, the root folder and the media folders agree with the views', async () => {
+		const counts = await ok('ItemCounts', getLibraryApi(api).getItemCounts({ userId: me.Id }));
+		const films = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({ userId: me.Id, recursive: true, includeItemTypes: [BaseItemKind.Movie] }));
+		assert.equal(counts.MovieCount, films.TotalRecordCount);
+		assert.equal(counts.EpisodeCount, 4);
+		assert.equal(counts.SongCount, 4);
+		const root = await ok('BaseItemDto', getUserLibraryApi(api).getRootFolder({ userId: me.Id }));
+		assert.equal(root.Type, BaseItemKind.UserRootFolder);
+		const children = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({ userId: me.Id, parentId: root.Id }));
+		assert.deepEqual(children.Items.map((i) => i.Id).sort(), Object.values(views).map((v) => v.Id).sort());
+		const folders = await ok('BaseItemDtoQueryResult', getLibraryApi(api).getMediaFolders());
+		assert.deepEqual(folders.Items.map((i) => i.Id).sort(), Object.values(views).map((v) => v.Id).sort());
+	});
+
+	it('the image list names the poster by the tag the item carries', async () => {
+		const film = byName['Colour Bars'];
+		const infos = await ok('ImageInfo[]', getImageApi(api).getItemImageInfos({ itemId: film.Id }));
+		const primary = infos.find((i) => i.ImageType === ImageType.Primary);
+		assert.equal(primary?.ImageTag, film.ImageTags.Primary);
+		assert.equal(primary.Width, 200);
+		assert.equal(primary.Height, 300);
+	});
+
+	it('a thumbs-up is kept, filtered on and taken back', async () => {
+		const itemId = byName['Colour Bars'].Id;
+		const liked = await ok('UserItemDataDto', getUserLibraryApi(api).updateUserItemRating({ itemId, userId: me.Id, likes: true }));
+		assert.equal(liked.Likes, true);
+		const likes = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({ userId: me.Id, recursive: true, filters: [ItemFilter.Likes] }));
+		assert.deepEqual(likes.Items.map((i) => i.Id), [itemId]);
+		const cleared = await ok('UserItemDataDto', getUserLibraryApi(api).deleteUserItemRating({ itemId, userId: me.Id }));
+		assert.equal(cleared.Likes, undefined);
+		const none = await ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({ userId: me.Id, recursive: true, filters: [ItemFilter.Likes] }));
+		assert.equal(none.Items.length, 0);
 	});
 });
 
