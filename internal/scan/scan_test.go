@@ -384,6 +384,18 @@ func TestScan(t *testing.T) {
 			}
 			f.scan(0)
 
+			// Only the .nfo edited: the item takes it up, with nothing probed.
+			write(t, filepath.Join(movies, "Alpha Film (2001)", "movie.nfo"), `<movie><title>Alpha, Revised</title><year>2003</year><genre>Horror</genre></movie>`)
+			if res := f.scan(0); res.Updated != 1 || res.Added+res.Moved+res.Deleted != 0 {
+				t.Errorf("after editing an .nfo: %+v", res)
+			}
+			if a := f.byPath(lm.ID, m1); a.Name != "Alpha, Revised" || *a.ProductionYear != 2003 || a.SortName != "alpha, revised" {
+				t.Errorf("movie after its .nfo changed: %+v", a)
+			}
+			if n := f.count(`SELECT COUNT(*) FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId" WHERE m."ItemId" = ? AND v."Type" = 2`, database.GUID(a.ID)); n != 1 {
+				t.Errorf("genres after the .nfo changed: %d, want Horror alone", n)
+			}
+
 			// A library path removed: its items go at the next scan.
 			if err := f.st.RemoveLibraryPath(ctx, lmu.ID, music); err != nil {
 				t.Fatal(err)
