@@ -666,6 +666,14 @@ func testImages(t *testing.T, e *browseEnv) {
 	if entries, _ := os.ReadDir(filepath.Join(dir, "cache", "images", "resized")); len(entries) != 1 {
 		t.Errorf("cache holds %d files", len(entries))
 	}
+	// Format asks for an encoding: the PNG poster as JPEG, resized or not,
+	// and as PNG.
+	for q, want := range map[string]string{"format=Jpg&maxWidth=16": "jpeg", "format=jpg": "jpeg", "maxWidth=16&format=Png": "png", "format=Webp&maxWidth=16": "png"} {
+		code, body = e.do(req{"GET", "/Items/" + m.ID + "/Images/Primary?" + q, nil, nil})
+		if _, got, err := image.Decode(bytes.NewReader(body)); code != 200 || err != nil || got != want {
+			t.Errorf("%s: %d, %s (%v), want %s", q, code, got, err, want)
+		}
+	}
 	hr, _ := http.NewRequest("HEAD", e.url+"/Items/"+m.ID+"/Images/Primary?fillHeight=10", nil)
 	resp, err := http.DefaultClient.Do(hr)
 	if err != nil || resp.StatusCode != 200 {

@@ -42,9 +42,19 @@ func (rt *Router) imageCacheDir() string {
 type resize struct {
 	maxW, maxH, fillW, fillH, w, h int
 	quality                        int
+	// format is the encoding asked for, "png" or "jpg"; "" keeps the
+	// original's (PNG stays PNG, the rest becomes JPEG when resized).
+	// WebP, which the standard library cannot write, is served as that.
+	format string
 }
 
 func (z resize) none() bool { return z == resize{quality: z.quality} }
+
+// encodesPNG reports whether the image goes out as PNG: asked for, or a
+// PNG original and no format asked for.
+func (z resize) encodesPNG(original string) bool {
+	return z.format == "png" || (z.format == "" && original == "png")
+}
 
 func readResize(r *http.Request) (resize, error) {
 	var z resize
@@ -65,6 +75,12 @@ func readResize(r *http.Request) (resize, error) {
 	}
 	if z.quality == 0 || z.quality > 100 {
 		z.quality = 90
+	}
+	switch f := strings.ToLower(query(r, "Format")); f {
+	case "png":
+		z.format = f
+	case "jpg", "jpeg":
+		z.format = "jpg"
 	}
 	return z, nil
 }
@@ -178,7 +194,7 @@ func (rt *Router) getImage(w http.ResponseWriter, r *http.Request, _ *principal)
 	}
 	var buf bytes.Buffer
 	ext := ".jpg"
-	if format == "png" {
+	if z.encodesPNG(format) {
 		ext = ".png"
 		err = png.Encode(&buf, out)
 	} else {
