@@ -65,6 +65,27 @@ func TestVirtualFolders(t *testing.T) {
 			t.Fatalf("collection folder: %+v %v", it, err)
 		}
 
+		// Another replica's scan, 42.5% done: its progress is what clients
+		// see here, on the task and on each library.
+		if err := s.store.TakeScanLease(t.Context(), "other-replica"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.store.ScanHeartbeat(t.Context(), "other-replica", 42.5, "walking"); err != nil {
+			t.Fatal(err)
+		}
+		var running []TaskInfo
+		s.expect(req{"GET", "/ScheduledTasks", nil, admin}, 200, &running)
+		if len(running) != 1 || running[0].State != "Running" || running[0].CurrentProgressPercentage == nil || *running[0].CurrentProgressPercentage != 42.5 {
+			t.Errorf("task during another replica's scan: %+v", running)
+		}
+		s.expect(req{"GET", "/Library/VirtualFolders", nil, admin}, 200, &folders)
+		if len(folders) != 1 || folders[0].RefreshStatus != "Active" || folders[0].RefreshProgress == nil || *folders[0].RefreshProgress != 42.5 {
+			t.Errorf("library during another replica's scan: %+v", folders)
+		}
+		if err := s.store.EndScan(t.Context(), "other-replica", "Cancelled", ""); err != nil {
+			t.Fatal(err)
+		}
+
 		// A refresh scans in the background; the task shows it.
 		s.expect(req{"POST", "/Library/Refresh", nil, admin}, 204, nil)
 		deadline := time.Now().Add(20 * time.Second)
