@@ -21,9 +21,9 @@ import {
 	BaseItemKind, ImageType, ItemFields, ItemFilter, ItemSortBy, MediaType, SessionMessageType, SortOrder,
 } from '@jellyfin/sdk/lib/generated-client/models/index.js';
 import {
-	getDisplayPreferencesApi, getImageApi, getItemsApi, getLibraryApi, getMediaSegmentsApi, getMoviesApi, getPlaystateApi,
-	getSessionApi, getStartupApi, getSuggestionsApi, getSystemApi, getTvShowsApi, getUserApi, getUserLibraryApi,
-	getUserViewsApi, getVideosApi,
+	getArtistsApi, getDisplayPreferencesApi, getFilterApi, getGenresApi, getImageApi, getItemsApi, getLibraryApi,
+	getMediaSegmentsApi, getMoviesApi, getPersonsApi, getPlaystateApi, getSessionApi, getStartupApi, getStudiosApi,
+	getSuggestionsApi, getSystemApi, getTvShowsApi, getUserApi, getUserLibraryApi, getUserViewsApi, getVideosApi,
 } from '@jellyfin/sdk/lib/utils/api/index.js';
 
 import { startServer } from './harness.mjs';
@@ -374,6 +374,66 @@ describe('item detail', () => {
 
 	it('an unknown item is 404', async () => {
 		await fails(404, getUserLibraryApi(api).getItem({ itemId: '0123456789abcdef0123456789abcdef', userId: me.Id }));
+	});
+});
+
+describe('genres, studios, people and artists', () => {
+	const fetchItems = (params) => ok('BaseItemDtoQueryResult', getItemsApi(api).getItems({ userId: me.Id, recursive: true, ...params }));
+	// Each name's Id, as the matching filter of /Items, finds the items
+	// that carry it, and an unknown id finds none.
+	async function filters(list, param, expect) {
+		for (const v of list.Items) {
+			const res = await fetchItems({ [param]: [v.Id] });
+			assert.ok(res.TotalRecordCount > 0, `${param}=${v.Id} (${v.Name}) finds nothing`);
+			if (expect[v.Name]) assert.deepEqual(names(res).sort(), expect[v.Name], `${param} ${v.Name}`);
+		}
+		const none = await fetchItems({ [param]: ['0123456789abcdef0123456789abcdef'] });
+		assert.equal(none.TotalRecordCount, 0, `${param} of an unknown id`);
+	}
+
+	it('genres are those of the library, and name their items', async () => {
+		const res = await ok('BaseItemDtoQueryResult', getGenresApi(api).getGenres({ userId: me.Id, sortBy: [ItemSortBy.SortName] }));
+		for (const g of ['Animation', 'Documentary']) assert.ok(names(res).includes(g), `${names(res)} lacks ${g}`);
+		assert.equal(res.TotalRecordCount, res.Items.length);
+		for (const g of res.Items) assert.equal(g.Type, BaseItemKind.Genre);
+		await filters(res, 'genreIds', { Documentary: ['Test Pattern'], Animation: ['Demo Show'] });
+		const movies = await ok('BaseItemDtoQueryResult', getGenresApi(api).getGenres({ userId: me.Id, parentId: views.movies.Id }));
+		assert.ok(names(movies).includes('Documentary') && !names(movies).includes('Animation'), `${names(movies)}`);
+		const page = await ok('BaseItemDtoQueryResult', getGenresApi(api).getGenres({ userId: me.Id, startIndex: 1, limit: 1 }));
+		assert.deepEqual(names(page), names(res).slice(1, 2));
+		assert.equal(page.TotalRecordCount, res.TotalRecordCount);
+	});
+
+	it('studios and people', async () => {
+		const studios = await ok('BaseItemDtoQueryResult', getStudiosApi(api).getStudios({ userId: me.Id }));
+		assert.ok(names(studios).includes('jellyha Studios'), `${names(studios)}`);
+		for (const s of studios.Items) assert.equal(s.Type, BaseItemKind.Studio);
+		await filters(studios, 'studioIds', { 'jellyha Studios': ['Test Pattern'] });
+		const people = await ok('BaseItemDtoQueryResult', getPersonsApi(api).getPersons({ userId: me.Id }));
+		for (const p of ['Ada Lovelace', 'Grace Hopper']) assert.ok(names(people).includes(p), `${names(people)} lacks ${p}`);
+		for (const p of people.Items) assert.equal(p.Type, BaseItemKind.Person);
+		await filters(people, 'personIds', { 'Ada Lovelace': ['Test Pattern'], 'Grace Hopper': ['Test Pattern'] });
+		const directors = await ok('BaseItemDtoQueryResult', getPersonsApi(api).getPersons({ userId: me.Id, personTypes: ['Director'] }));
+		assert.deepEqual(names(directors), ['Ada Lovelace']);
+	});
+
+	it('artists and album artists', async () => {
+		const artists = await ok('BaseItemDtoQueryResult', getArtistsApi(api).getArtists({ userId: me.Id }));
+		assert.deepEqual(names(artists), ['The Oscillators']);
+		assert.equal(artists.Items[0].Type, BaseItemKind.MusicArtist);
+		await filters(artists, 'artistIds', {});
+		const album = await ok('BaseItemDtoQueryResult', getArtistsApi(api).getAlbumArtists({ userId: me.Id }));
+		assert.deepEqual(names(album), ['The Oscillators']);
+		await filters(album, 'albumArtistIds', {});
+	});
+
+	it('the filter dialog lists the genres and years', async () => {
+		const legacy = await ok('QueryFiltersLegacy', getFilterApi(api).getQueryFiltersLegacy({ userId: me.Id, parentId: views.movies.Id }));
+		assert.ok(legacy.Genres.includes('Documentary'), `${legacy.Genres}`);
+		assert.ok(legacy.Years.includes(2001), `${legacy.Years}`);
+		const filters2 = await ok('QueryFilters', getFilterApi(api).getQueryFilters({ userId: me.Id }));
+		const genres = await ok('BaseItemDtoQueryResult', getGenresApi(api).getGenres({ userId: me.Id }));
+		assert.deepEqual(filters2.Genres.map((g) => `${g.Name}=${g.Id}`).sort(), genres.Items.map((g) => `${g.Name}=${g.Id}`).sort());
 	});
 });
 

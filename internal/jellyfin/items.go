@@ -456,6 +456,26 @@ func itemQuery(r *http.Request, v *viewer) (*store.ItemQuery, error) {
 	if q.GenreIDs, err = queryIDs(r, "GenreIds"); err != nil {
 		return nil, err
 	}
+	for _, f := range []struct {
+		name string
+		ids  *[]media.ID
+	}{{"StudioIds", &q.StudioIDs}, {"PersonIds", &q.PersonIDs}, {"ArtistIds", &q.ArtistIDs}, {"AlbumArtistIds", &q.AlbumArtistIDs}} {
+		if *f.ids, err = queryIDs(r, f.name); err != nil {
+			return nil, err
+		}
+	}
+	// Studios and Person are names (pipe-delimited, as Genres).
+	for _, v := range r.URL.Query()["studios"] {
+		for n := range strings.SplitSeq(v, "|") {
+			if n = strings.TrimSpace(n); n != "" {
+				q.Studios = append(q.Studios, n)
+			}
+		}
+	}
+	if n := strings.TrimSpace(query(r, "Person")); n != "" {
+		q.Persons = []string{n}
+	}
+	q.PersonTypes = queryList(r, "PersonTypes")
 	for _, y := range queryList(r, "Years") {
 		n, err := strconv.Atoi(y)
 		if err != nil {

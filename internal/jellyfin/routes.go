@@ -1,5 +1,7 @@
 package jellyfin
 
+import "github.com/jellyha/jellyha/internal/media"
+
 // route is one endpoint: ServeMux's method and Go 1.22 pattern, its handler
 // and who may call it. The table is the one list of what the API serves:
 // routes are registered from it, the path normaliser is built from it, and
@@ -116,6 +118,15 @@ func (rt *Router) table() []route {
 		{"GET", "/Items/Suggestions", rt.getSuggestions, accessUser},
 		{"GET", "/Users/{userId}/Suggestions", rt.getSuggestions, accessSelf},
 		{"GET", "/Movies/Recommendations", rt.getRecommendations, accessUser},
+		// The names items are tagged with (values.go).
+		{"GET", "/Genres", rt.itemValues("Genre", media.ItemValueGenre), accessUser},
+		{"GET", "/MusicGenres", rt.itemValues("MusicGenre", media.ItemValueGenre), accessUser},
+		{"GET", "/Studios", rt.itemValues("Studio", media.ItemValueStudio), accessUser},
+		{"GET", "/Artists", rt.itemValues("MusicArtist", media.ItemValueArtist, media.ItemValueAlbumArtist), accessUser},
+		{"GET", "/Artists/AlbumArtists", rt.itemValues("MusicArtist", media.ItemValueAlbumArtist), accessUser},
+		{"GET", "/Persons", rt.getPersons, accessUser},
+		{"GET", "/Items/Filters", rt.getFiltersLegacy, accessUser},
+		{"GET", "/Items/Filters2", rt.getFilters, accessUser},
 
 		// §3.7 images: anonymous, as in Jellyfin.
 		{"GET", "/Items/{itemId}/Images", rt.getImageInfos, accessUser},

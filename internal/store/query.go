@@ -68,9 +68,19 @@ type ItemQuery struct {
 	Likes           *bool
 	FavoriteOrLikes bool
 	// NotPlayed excludes played items (resume, latest).
-	NotPlayed      bool
-	Genres         []string
-	GenreIDs       []media.ID
+	NotPlayed bool
+	Genres    []string
+	GenreIDs  []media.ID
+	// Studios, StudioIDs, ArtistIDs (artist or album artist) and
+	// AlbumArtistIDs are ItemValues names and ids, as GenreIDs.
+	Studios                   []string
+	StudioIDs                 []media.ID
+	ArtistIDs, AlbumArtistIDs []media.ID
+	// PersonIDs are Peoples ids; Persons names; PersonTypes restricts
+	// both to credits of these kinds (Actor, Director...).
+	PersonIDs      []media.ID
+	Persons        []string
+	PersonTypes    []string
 	Years          []int
 	SearchTerm     string
 	NameStartsWith string
@@ -364,23 +374,34 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	if q.FavoriteOrLikes {
 		c.add(userDataItems(`(u."IsFavorite" = ? OR u."Likes" = ?)`), user, true, true)
 	}
-	if len(q.Genres) > 0 || len(q.GenreIDs) > 0 {
+	valueFilter(c, []media.ItemValueType{media.ItemValueGenre}, q.Genres, q.GenreIDs)
+	valueFilter(c, []media.ItemValueType{media.ItemValueStudio}, q.Studios, q.StudioIDs)
+	valueFilter(c, []media.ItemValueType{media.ItemValueArtist, media.ItemValueAlbumArtist}, nil, q.ArtistIDs)
+	valueFilter(c, []media.ItemValueType{media.ItemValueAlbumArtist}, nil, q.AlbumArtistIDs)
+	if len(q.PersonIDs) > 0 || len(q.Persons) > 0 {
+		// A person is named by its Peoples id, or by the id of a Person
+		// item of the same name (Jellyfin's own).
 		var alt []string
 		var args []any
-		if len(q.Genres) > 0 {
-			alt = append(alt, `v."Value" IN (`+placeholders(len(q.Genres))+`)`)
-			args = append(args, strs(q.Genres)...)
-		}
-		if len(q.GenreIDs) > 0 {
-			// A genre is named by its ItemValues id, or by the id of a
-			// Genre item of the same name.
-			ids := guids(q.GenreIDs)
-			alt = append(alt, `v."ItemValueId" IN (`+placeholders(len(ids))+`)`,
-				`v."CleanValue" IN (SELECT g."CleanName" FROM "BaseItems" g WHERE g."Id" IN (`+placeholders(len(ids))+`))`)
+		if len(q.PersonIDs) > 0 {
+			ids := guids(q.PersonIDs)
+			alt = append(alt, `p."Id" IN (`+placeholders(len(ids))+`)`,
+				`p."Name" IN (SELECT g."Name" FROM "BaseItems" g WHERE g."Id" IN (`+placeholders(len(ids))+`))`)
 			args = append(append(args, ids...), ids...)
 		}
-		c.add(`EXISTS (SELECT 1 FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId"
-  WHERE m."ItemId" = b."Id" AND v."Type" = ? AND (`+strings.Join(alt, " OR ")+`))`, append([]any{int(media.ItemValueGenre)}, args...)...)
+		if len(q.Persons) > 0 {
+			alt = append(alt, `p."Name" IN (`+placeholders(len(q.Persons))+`)`)
+			args = append(args, strs(q.Persons)...)
+		}
+		if len(q.PersonTypes) > 0 {
+			args = append(args, strs(q.PersonTypes)...)
+		}
+		types := ""
+		if len(q.PersonTypes) > 0 {
+			types = ` AND p."PersonType" IN (` + placeholders(len(q.PersonTypes)) + `)`
+		}
+		c.add(`EXISTS (SELECT 1 FROM "PeopleBaseItemMap" pm JOIN "Peoples" p ON p."Id" = pm."PeopleId"
+  WHERE pm."ItemId" = b."Id" AND (`+strings.Join(alt, " OR ")+`)`+types+`)`, args...)
 	}
 	if len(q.Years) > 0 {
 		args := make([]any, len(q.Years))
@@ -416,6 +437,36 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 		c.add(`b."ParentIndexNumber" = ?`, *q.ParentIndexNumber)
 	}
 	return c
+}
+
+// valueFilter adds the condition that an item carries one of the values
+// of types named by names or ids: a value is named by its ItemValues id,
+// or by the id of an item of the same clean name (a Genre, Studio or
+// MusicArtist item, as Jellyfin has them). Matching ids by clean value
+// lets the one id /Artists gives an artist find both its Artist and its
+// AlbumArtist rows.
+func valueFilter(c *cond, types []media.ItemValueType, names []string, ids []media.ID) {
+	if len(names) == 0 && len(ids) == 0 {
+		return
+	}
+	var alt []string
+	var args []any
+	for _, t := range types {
+		args = append(args, int(t))
+	}
+	if len(names) > 0 {
+		alt = append(alt, `v."Value" IN (`+placeholders(len(names))+`)`)
+		args = append(args, strs(names)...)
+	}
+	if len(ids) > 0 {
+		g := guids(ids)
+		alt = append(alt, `v."ItemValueId" IN (`+placeholders(len(g))+`)`,
+			`v."CleanValue" IN (SELECT x."CleanValue" FROM "ItemValues" x WHERE x."ItemValueId" IN (`+placeholders(len(g))+`))`,
+			`v."CleanValue" IN (SELECT i."CleanName" FROM "BaseItems" i WHERE i."Id" IN (`+placeholders(len(g))+`))`)
+		args = append(append(append(args, g...), g...), g...)
+	}
+	c.add(`EXISTS (SELECT 1 FROM "ItemValuesMap" m JOIN "ItemValues" v ON v."ItemValueId" = m."ItemValueId"
+  WHERE m."ItemId" = b."Id" AND v."Type" IN (`+placeholders(len(types))+`) AND (`+strings.Join(alt, " OR ")+`))`, args...)
 }
 
 // qualified is itemColumns on the table alias b.

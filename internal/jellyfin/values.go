@@ -1,0 +1,212 @@
+package jellyfin
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/store"
+)
+
+// The lists of names items are tagged with: /Genres, /MusicGenres,
+// /Studios, /Persons, /Artists, /Artists/AlbumArtists, and the filter
+// dialog's /Items/Filters and /Items/Filters2. Each lists the names used
+// by the items the caller may see (as /Items scopes them), under ParentId
+// and of IncludeItemTypes when given. Jellyfin 10.11 answers with the
+// Genre, Studio, Person or MusicArtist item of the name; jellyha's scanner
+// keeps no such items, so a name's Id is its ItemValues id (a person's,
+// its Peoples id): the id GenreItems and Studios carry, and the one
+// GenreIds, StudioIds, ArtistIds, AlbumArtistIds and PersonIds of /Items
+// accept (along with the id of such an item of the same name, for a
+// database Jellyfin wrote).
+
+// valueItems reads the items whose names count: the caller's, under
+// ParentId (recursively), of IncludeItemTypes, not of ExcludeItemTypes.
+func (rt *Router) valueItems(r *http.Request, p *principal) (*store.ItemQuery, error) {
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return nil, err
+	}
+	q := v.query()
+	q.Recursive = true
+	if q.ParentID, err = queryID(r, "ParentId"); err != nil {
+		return nil, err
+	}
+	if kinds := queryList(r, "IncludeItemTypes"); len(kinds) > 0 {
+		q.Types = itemTypes(kinds, true)
+	}
+	q.ExcludeTypes = itemTypes(queryList(r, "ExcludeItemTypes"), false)
+	for _, m := range queryList(r, "MediaTypes") {
+		q.MediaTypes = append(q.MediaTypes, mediaTypeName(m))
+	}
+	return q, nil
+}
+
+// valueQuery reads a names list's parameters.
+func (rt *Router) valueQuery(r *http.Request, p *principal) (*store.ValueQuery, error) {
+	items, err := rt.valueItems(r, p)
+	if err != nil {
+		return nil, err
+	}
+	vq := &store.ValueQuery{Items: items, SearchTerm: query(r, "SearchTerm"), NameStartsWith: query(r, "NameStartsWith")}
+	start, _, err := queryInt(r, "StartIndex")
+	if err != nil {
+		return nil, err
+	}
+	limit, _, err := queryInt(r, "Limit")
+	if err != nil {
+		return nil, err
+	}
+	vq.StartIndex, vq.Limit = start, limit
+	if b := queryBool(r, "EnableTotalRecordCount"); b != nil && !*b {
+		vq.SkipTotal = true
+	}
+	// Names sort by name whatever the key (SortName, Name); SortOrder
+	// applies to it.
+	if o := queryList(r, "SortOrder"); len(o) > 0 && strings.EqualFold(o[0], "Descending") {
+		vq.Descending = true
+	}
+	return vq, nil
+}
+
+// writeValues answers with a names page as BaseItemDtos of kind.
+func (rt *Router) writeValues(w http.ResponseWriter, r *http.Request, page *store.ValuePage, start int, kind string) {
+	withSortName := slices.ContainsFunc(queryList(r, "Fields"), func(f string) bool { return strings.EqualFold(f, "SortName") })
+	out := make([]*BaseItemDto, len(page.Values))
+	for i, v := range page.Values {
+		d := &BaseItemDto{
+			Name: v.Value, ServerID: rt.serverID.String(), ID: v.ID.String(), Type: kind,
+			IsFolder: kind != "Person", ImageTags: map[string]string{}, BackdropImageTags: []string{},
+			ImageBlurHashes: map[string]map[string]string{}, LocationType: "FileSystem", MediaType: "Unknown",
+		}
+		if withSortName {
+			d.SortName = v.CleanValue
+			if d.SortName == "" {
+				d.SortName = strings.ToLower(v.Value)
+			}
+		}
+		out[i] = d
+	}
+	writeJSON(w, http.StatusOK, &QueryResult[*BaseItemDto]{Items: out, TotalRecordCount: page.Total, StartIndex: start})
+}
+
+func (rt *Router) itemValues(kind string, types ...media.ItemValueType) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
+		vq, err := rt.valueQuery(r, p)
+		if err != nil {
+			return err
+		}
+		vq.Types = types
+		if kind == "MusicGenre" && len(vq.Items.Types) == 0 {
+			vq.Items.Types = []string{media.ItemTypeMusicAlbum, media.ItemTypeAudio, media.ItemTypeMusicArtist}
+		}
+		page, err := rt.store.ItemValues(r.Context(), vq)
+		if err != nil {
+			return err
+		}
+		rt.writeValues(w, r, page, vq.StartIndex, kind)
+		return nil
+	}
+}
+
+// getPersons is GET /Persons.
+func (rt *Router) getPersons(w http.ResponseWriter, r *http.Request, p *principal) error {
+	vq, err := rt.valueQuery(r, p)
+	if err != nil {
+		return err
+	}
+	vq.PersonTypes = queryList(r, "PersonTypes")
+	page, err := rt.store.People(r.Context(), vq)
+	if err != nil {
+		return err
+	}
+	rt.writeValues(w, r, page, vq.StartIndex, "Person")
+	return nil
+}
+
+// QueryFiltersLegacy is /Items/Filters' answer.
+type QueryFiltersLegacy struct {
+	Genres, Tags, OfficialRatings []string
+	Years                         []int
+}
+
+// QueryFilters is /Items/Filters2's answer.
+type QueryFilters struct {
+	Genres []NameGuidPair
+	Tags   []string
+}
+
+// valueNames lists every name of types the items of q use.
+func (rt *Router) valueNames(r *http.Request, q *store.ItemQuery, types ...media.ItemValueType) ([]media.ItemValue, error) {
+	page, err := rt.store.ItemValues(r.Context(), &store.ValueQuery{Items: q, Types: types, SkipTotal: true})
+	if err != nil {
+		return nil, err
+	}
+	return page.Values, nil
+}
+
+func valueStrings(vs []media.ItemValue) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.Value
+	}
+	return out
+}
+
+// getFiltersLegacy is GET /Items/Filters.
+func (rt *Router) getFiltersLegacy(w http.ResponseWriter, r *http.Request, p *principal) error {
+	q, err := rt.valueItems(r, p)
+	if err != nil {
+		return err
+	}
+	genres, err := rt.valueNames(r, q, media.ItemValueGenre)
+	if err != nil {
+		return err
+	}
+	tags, err := rt.valueNames(r, q, media.ItemValueTag)
+	if err != nil {
+		return err
+	}
+	ratings, err := rt.store.ItemRatings(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	years, err := rt.store.ItemYears(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, &QueryFiltersLegacy{Genres: valueStrings(genres), Tags: valueStrings(tags),
+		OfficialRatings: orEmpty(ratings), Years: orEmpty(years)})
+	return nil
+}
+
+// getFilters is GET /Items/Filters2.
+func (rt *Router) getFilters(w http.ResponseWriter, r *http.Request, p *principal) error {
+	q, err := rt.valueItems(r, p)
+	if err != nil {
+		return err
+	}
+	genres, err := rt.valueNames(r, q, media.ItemValueGenre)
+	if err != nil {
+		return err
+	}
+	tags, err := rt.valueNames(r, q, media.ItemValueTag)
+	if err != nil {
+		return err
+	}
+	pairs := make([]NameGuidPair, len(genres))
+	for i, g := range genres {
+		pairs[i] = NameGuidPair{Name: g.Value, ID: g.ID.String()}
+	}
+	writeJSON(w, http.StatusOK, &QueryFilters{Genres: pairs, Tags: valueStrings(tags)})
+	return nil
+}
+
+// orEmpty sends a nil list as [] rather than null.
+func orEmpty[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}

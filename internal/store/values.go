@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// This file lists the names items are tagged with (/Genres, /Studios,
+// /Artists, /Persons, /Items/Filters): the ItemValues and Peoples rows
+// used by the items an ItemQuery selects, so that they are scoped to the
+// caller's libraries exactly as /Items is. A value is named to clients by
+// its ItemValues id (a person by its Peoples id), the id ItemsCredits
+// gives GenreItems and Studios and the id filters of ItemQuery accept.
+
+// ValueQuery selects the names used by the items of Items.
+type ValueQuery struct {
+	Items *ItemQuery // the items whose values count; its paging is ignored
+	// Types are the ItemValues types to list (Artist and AlbumArtist
+	// together list an artist once).
+	Types []media.ItemValueType
+	// PersonTypes restricts a people list (Actor, Director...).
+	PersonTypes    []string
+	SearchTerm     string
+	NameStartsWith string
+	Descending     bool
+	StartIndex     int
+	Limit          int // 0: no limit
+	SkipTotal      bool
+}
+
+// ValuePage is one page of names.
+type ValuePage struct {
+	Values []media.ItemValue // for people, Type is unset and Value the name
+	Total  int
+}
+
+// valueNames is the condition on a name column of the search and prefix
+// of vq.
+func valueNames(c *cond, col string, vq *ValueQuery) {
+	if t := strings.TrimSpace(vq.SearchTerm); t != "" {
+		c.add(`LOWER(`+col+`) LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToLower(t))+"%")
+	}
+	if vq.NameStartsWith != "" {
+		c.add(`LOWER(`+col+`) LIKE ? ESCAPE '\'`, likeEscaper.Replace(strings.ToLower(vq.NameStartsWith))+"%")
+	}
+}
+
+// ItemValues lists the ItemValues of vq.Types used by vq.Items' items,
+// one per CleanValue (the first id of it), by name.
+func (s *Store) ItemValues(ctx context.Context, vq *ValueQuery) (*ValuePage, error) {
+	items := s.where(vq.Items, false)
+	types := make([]any, len(vq.Types))
+	for i, t := range vq.Types {
+		types[i] = int(t)
+	}
+	c := &cond{}
+	c.add(`v."Type" IN (`+placeholders(len(types))+`)`, types...)
+	c.add(`v."ItemValueId" IN (SELECT m."ItemValueId" FROM "ItemValuesMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+  WHERE `+strings.Join(items.parts, " AND ")+`)`, items.args...)
+	valueNames(c, `v."Value"`, vq)
+	// Artists and album artists: one row per clean value, the lowest id
+	// of it (text order on SQLite and uuid order on PostgreSQL agree, see
+	// query.go). The Artist and the AlbumArtist row of a name are both
+	// accepted by ArtistIds, which matches by clean value.
+	if len(types) > 1 {
+		c.add(`NOT EXISTS (SELECT 1 FROM "ItemValues" w WHERE w."CleanValue" = v."CleanValue" AND w."Type" IN (`+
+			placeholders(len(types))+`) AND w."ItemValueId" < v."ItemValueId"
+  AND w."ItemValueId" IN (SELECT m."ItemValueId" FROM "ItemValuesMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+  WHERE `+strings.Join(items.parts, " AND ")+`))`, append(append([]any{}, types...), items.args...)...)
+	}
+	dir := " ASC"
+	if vq.Descending {
+		dir = " DESC"
+	}
+	from := ` FROM "ItemValues" v WHERE ` + strings.Join(c.parts, " AND ")
+	list := `SELECT v."ItemValueId", v."Type", v."Value", v."CleanValue"` + from +
+		` ORDER BY v."CleanValue"` + dir + `, v."Value"` + dir + `, v."ItemValueId" LIMIT ? OFFSET ?`
+	values, err := queryList(ctx, s, list, append(append([]any{}, c.args...), limitOf(vq.Limit), max(vq.StartIndex, 0)),
+		func(sc interface{ Scan(...any) error }) (media.ItemValue, error) {
+			var v media.ItemValue
+			var typ int
+			err := sc.Scan(database.ScanGUID{ID: &v.ID}, &typ, &v.Value, &v.CleanValue)
+			v.Type = media.ItemValueType(typ)
+			return v, err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: item values: %w", err)
+	}
+	page := &ValuePage{Values: values}
+	if err := s.valueTotal(ctx, page, vq, `SELECT COUNT(*)`+from, c.args); err != nil {
+		return nil, fmt.Errorf("store: count item values: %w", err)
+	}
+	return page, nil
+}
+
+// People lists the people credited on vq.Items' items, by name.
+func (s *Store) People(ctx context.Context, vq *ValueQuery) (*ValuePage, error) {
+	items := s.where(vq.Items, false)
+	c := &cond{}
+	c.add(`p."Id" IN (SELECT m."PeopleId" FROM "PeopleBaseItemMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+  WHERE `+strings.Join(items.parts, " AND ")+`)`, items.args...)
+	if len(vq.PersonTypes) > 0 {
+		c.add(`p."PersonType" IN (`+placeholders(len(vq.PersonTypes))+`)`, strs(vq.PersonTypes)...)
+	}
+	valueNames(c, `p."Name"`, vq)
+	dir := " ASC"
+	if vq.Descending {
+		dir = " DESC"
+	}
+	from := ` FROM "Peoples" p WHERE ` + strings.Join(c.parts, " AND ")
+	list := `SELECT p."Id", p."Name"` + from + ` ORDER BY p."Name"` + dir + `, p."Id" LIMIT ? OFFSET ?`
+	values, err := queryList(ctx, s, list, append(append([]any{}, c.args...), limitOf(vq.Limit), max(vq.StartIndex, 0)),
+		func(sc interface{ Scan(...any) error }) (media.ItemValue, error) {
+			var v media.ItemValue
+			err := sc.Scan(database.ScanGUID{ID: &v.ID}, &v.Value)
+			return v, err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: people: %w", err)
+	}
+	page := &ValuePage{Values: values}
+	if err := s.valueTotal(ctx, page, vq, `SELECT COUNT(*)`+from, c.args); err != nil {
+		return nil, fmt.Errorf("store: count people: %w", err)
+	}
+	return page, nil
+}
+
+func limitOf(n int) int {
+	if n <= 0 {
+		return 1<<31 - 1
+	}
+	return n
+}
+
+// valueTotal sets page.Total: counted unless the page tells it or the
+// caller skips it.
+func (s *Store) valueTotal(ctx context.Context, page *ValuePage, vq *ValueQuery, count string, args []any) error {
+	start, n := max(vq.StartIndex, 0), len(page.Values)
+	switch {
+	case vq.SkipTotal:
+		page.Total = n
+	case n < limitOf(vq.Limit) && (n > 0 || start == 0):
+		page.Total = start + n
+	default:
+		return s.queryRow(ctx, count, args, &page.Total)
+	}
+	return nil
+}
+
+// ItemYears lists the production years of vq.Items' items, ascending.
+func (s *Store) ItemYears(ctx context.Context, q *ItemQuery) ([]int, error) {
+	c := s.where(q, false)
+	years, err := queryList(ctx, s, `SELECT DISTINCT b."ProductionYear" FROM "BaseItems" b WHERE b."ProductionYear" IS NOT NULL AND `+
+		strings.Join(c.parts, " AND ")+` ORDER BY b."ProductionYear"`, c.args,
+		func(sc interface{ Scan(...any) error }) (int, error) {
+			var y int
+			err := sc.Scan(&y)
+			return y, err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: item years: %w", err)
+	}
+	return years, nil
+}
+
+// ItemRatings lists the official ratings of q's items, by name.
+func (s *Store) ItemRatings(ctx context.Context, q *ItemQuery) ([]string, error) {
+	c := s.where(q, false)
+	ratings, err := queryList(ctx, s, `SELECT DISTINCT b."OfficialRating" FROM "BaseItems" b WHERE b."OfficialRating" IS NOT NULL AND b."OfficialRating" <> '' AND `+
+		strings.Join(c.parts, " AND ")+` ORDER BY b."OfficialRating"`, c.args,
+		func(sc interface{ Scan(...any) error }) (string, error) {
+			var r string
+			err := sc.Scan(&r)
+			return r, err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("store: item ratings: %w", err)
+	}
+	return ratings, nil
+}
