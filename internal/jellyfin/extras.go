@@ -246,26 +246,7 @@ func (rt *Router) getMediaFolders(w http.ResponseWriter, r *http.Request, p *pri
 	if err != nil {
 		return err
 	}
-	q := v.query()
-	q.Types = []string{media.ItemTypeCollectionFolder}
-	q.Sort = []store.ItemSort{{By: "SortName"}}
-	o, err := allDtoOpts(r, v, p)
-	if err != nil {
-		return err
-	}
-	page, err := rt.store.QueryItems(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	res, err := rt.result(r.Context(), page, 0, o)
-	if err != nil {
-		return err
-	}
-	if err := rt.deriveCollectionTypes(r.Context(), res.Items); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return rt.writeLibraries(w, r, v, p)
 }
 
 // ImageInfo is Jellyfin's ImageInfo, one of /Items/{itemId}/Images.

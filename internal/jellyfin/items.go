@@ -600,11 +600,17 @@ func (rt *Router) derivedCollectionType(ctx context.Context, lib media.ID) (stri
 // getViews is GET /UserViews and /Users/{userId}/Views: the libraries the
 // user may see.
 func (rt *Router) getViews(w http.ResponseWriter, r *http.Request, p *principal) error {
-	ctx := r.Context()
 	v, err := rt.viewerOf(r, p)
 	if err != nil {
 		return err
 	}
+	return rt.writeLibraries(w, r, v, p)
+}
+
+// writeLibraries answers with the libraries v may see, by name, each with
+// its collection type.
+func (rt *Router) writeLibraries(w http.ResponseWriter, r *http.Request, v *viewer, p *principal) error {
+	ctx := r.Context()
 	q := v.query()
 	q.Types = []string{media.ItemTypeCollectionFolder}
 	q.Sort = []store.ItemSort{{By: "SortName"}}
