@@ -154,17 +154,24 @@ func valueStrings(vs []media.ItemValue) []string {
 	return out
 }
 
+// filterValues reads what both filter endpoints list: the caller's items
+// (as /Items scopes them), and the genres and tags those use.
+func (rt *Router) filterValues(r *http.Request, p *principal) (q *store.ItemQuery, genres, tags []media.ItemValue, err error) {
+	if q, err = rt.valueItems(r, p); err != nil {
+		return nil, nil, nil, err
+	}
+	if genres, err = rt.valueNames(r, q, media.ItemValueGenre); err != nil {
+		return nil, nil, nil, err
+	}
+	if tags, err = rt.valueNames(r, q, media.ItemValueTag); err != nil {
+		return nil, nil, nil, err
+	}
+	return q, genres, tags, nil
+}
+
 // getFiltersLegacy is GET /Items/Filters.
 func (rt *Router) getFiltersLegacy(w http.ResponseWriter, r *http.Request, p *principal) error {
-	q, err := rt.valueItems(r, p)
-	if err != nil {
-		return err
-	}
-	genres, err := rt.valueNames(r, q, media.ItemValueGenre)
-	if err != nil {
-		return err
-	}
-	tags, err := rt.valueNames(r, q, media.ItemValueTag)
+	q, genres, tags, err := rt.filterValues(r, p)
 	if err != nil {
 		return err
 	}
@@ -183,15 +190,7 @@ func (rt *Router) getFiltersLegacy(w http.ResponseWriter, r *http.Request, p *pr
 
 // getFilters is GET /Items/Filters2.
 func (rt *Router) getFilters(w http.ResponseWriter, r *http.Request, p *principal) error {
-	q, err := rt.valueItems(r, p)
-	if err != nil {
-		return err
-	}
-	genres, err := rt.valueNames(r, q, media.ItemValueGenre)
-	if err != nil {
-		return err
-	}
-	tags, err := rt.valueNames(r, q, media.ItemValueTag)
+	_, genres, tags, err := rt.filterValues(r, p)
 	if err != nil {
 		return err
 	}

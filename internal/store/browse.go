@@ -696,25 +696,8 @@ RETURNING "Id"`, user, item, p.Client, p.ShowSidebar, p.ShowBackdrop, p.ScrollDi
 // ContentTypes counts a library's items by stored type, to tell what kind
 // of library one without a stored collection type is.
 func (s *Store) ContentTypes(ctx context.Context, lib media.ID) (map[string]int, error) {
-	out := map[string]int{}
-	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		clear(out)
-		rows, err := s.db.Query(ctx, `SELECT "Type", COUNT(*) FROM "BaseItems" WHERE "TopParentId" = ? AND "IsVirtualItem" = ? GROUP BY "Type"`,
-			database.GUID(lib), false)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var t string
-			var n int
-			if err := rows.Scan(&t, &n); err != nil {
-				return err
-			}
-			out[t] = n
-		}
-		return rows.Err()
-	})
+	out, err := s.countByType(ctx, `SELECT "Type", COUNT(*) FROM "BaseItems" WHERE "TopParentId" = ? AND "IsVirtualItem" = ? GROUP BY "Type"`,
+		database.GUID(lib), false)
 	if err != nil {
 		return nil, fmt.Errorf("store: library content: %w", err)
 	}

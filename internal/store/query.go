@@ -869,11 +869,20 @@ WHERE "ItemId" IN (`+placeholders(len(ids))+`)`, guids(ids)...)
 // sort are ignored): /Items/Counts.
 func (s *Store) CountTypes(ctx context.Context, q *ItemQuery) (map[string]int, error) {
 	c := s.where(q, false)
-	query := `SELECT b."Type", COUNT(*) FROM "BaseItems" b WHERE ` + strings.Join(c.parts, " AND ") + ` GROUP BY b."Type"`
-	var out map[string]int
+	out, err := s.countByType(ctx, `SELECT b."Type", COUNT(*) FROM "BaseItems" b WHERE `+strings.Join(c.parts, " AND ")+` GROUP BY b."Type"`, c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: count items by type: %w", err)
+	}
+	return out, nil
+}
+
+// countByType runs query, a SELECT of a type and its count per row, into
+// a map.
+func (s *Store) countByType(ctx context.Context, query string, args ...any) (map[string]int, error) {
+	out := map[string]int{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
-		out = map[string]int{}
-		rows, err := s.db.Query(ctx, query, c.args...)
+		clear(out)
+		rows, err := s.db.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -888,8 +897,5 @@ func (s *Store) CountTypes(ctx context.Context, q *ItemQuery) (map[string]int, e
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: count items by type: %w", err)
-	}
-	return out, nil
+	return out, err
 }
