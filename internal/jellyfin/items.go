@@ -446,13 +446,7 @@ func itemQuery(r *http.Request, v *viewer) (*store.ItemQuery, error) {
 	}
 	// Genres are pipe-delimited (names hold commas); GenreIds and Years
 	// are comma lists.
-	for _, v := range r.URL.Query()["genres"] {
-		for g := range strings.SplitSeq(v, "|") {
-			if g = strings.TrimSpace(g); g != "" {
-				q.Genres = append(q.Genres, g)
-			}
-		}
-	}
+	q.Genres = pipeList(r, "genres")
 	if q.GenreIDs, err = queryIDs(r, "GenreIds"); err != nil {
 		return nil, err
 	}
@@ -465,13 +459,7 @@ func itemQuery(r *http.Request, v *viewer) (*store.ItemQuery, error) {
 		}
 	}
 	// Studios and Person are names (pipe-delimited, as Genres).
-	for _, v := range r.URL.Query()["studios"] {
-		for n := range strings.SplitSeq(v, "|") {
-			if n = strings.TrimSpace(n); n != "" {
-				q.Studios = append(q.Studios, n)
-			}
-		}
-	}
+	q.Studios = pipeList(r, "studios")
 	if n := strings.TrimSpace(query(r, "Person")); n != "" {
 		q.Persons = []string{n}
 	}
@@ -490,6 +478,21 @@ func itemQuery(r *http.Request, v *viewer) (*store.ItemQuery, error) {
 	}
 	sorting(r, q, store.ItemSort{By: "SortName"})
 	return q, nil
+}
+
+// pipeList reads a list of names given pipe-delimited (names may hold
+// commas), key repeated or not; key is lower case, as the normaliser leaves
+// query keys.
+func pipeList(r *http.Request, key string) []string {
+	var out []string
+	for _, v := range r.URL.Query()[key] {
+		for n := range strings.SplitSeq(v, "|") {
+			if n = strings.TrimSpace(n); n != "" {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // getItems is GET /Items and /Users/{userId}/Items.
