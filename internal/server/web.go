@@ -108,6 +108,16 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case s.web != nil && (p == "/" || p == strings.TrimSuffix(webPrefix, "/")):
 		// Jellyfin sends the bare server address and /web to the client.
 		http.Redirect(w, r, webPrefix, http.StatusFound)
+	case s.web != nil && hasFoldedPrefix(p, strings.TrimSuffix(webPrefix, "/")) &&
+		(len(p) == len(webPrefix)-1 || p[len(webPrefix)-1] == '/'):
+		// /WEB/ or /Web/index.html, as a user may type it: Jellyfin matches
+		// the prefix without regard to case. jellyfin-web finds the server
+		// from the part of its address before "/web", so it is sent to the
+		// canonical spelling rather than served where it would get lost.
+		u := *r.URL
+		u.Path = webPrefix + strings.TrimPrefix(p[len(webPrefix)-1:], "/")
+		u.RawPath = ""
+		http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
 	case s.web == nil && p == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = fmt.Fprintf(w, "jellyha: a Jellyfin %s server. No web client is served here: start it with --webdir\n"+
@@ -115,4 +125,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.api.ServeHTTP(w, r)
 	}
+}
+
+// hasFoldedPrefix reports whether s begins with prefix, ignoring ASCII case.
+func hasFoldedPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

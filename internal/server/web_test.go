@@ -93,6 +93,11 @@ func TestWebClient(t *testing.T) {
 		{"/web/", reply{code: http.StatusOK, ctype: "text/html; charset=utf-8", body: files["index.html"]}},
 		{"/web/index.html", reply{code: http.StatusMovedPermanently, location: "./"}},
 		{"/web/main.jellyfin.bundle.js", reply{code: http.StatusOK, ctype: "text/javascript; charset=utf-8", body: files["main.jellyfin.bundle.js"]}},
+		// Any spelling of the prefix reaches the canonical one.
+		{"/WEB/", reply{code: http.StatusMovedPermanently, location: "/web/"}},
+		{"/Web", reply{code: http.StatusMovedPermanently, location: "/web/"}},
+		{"/wEb/themes/dark/theme.css?v=1", reply{code: http.StatusMovedPermanently, location: "/web/themes/dark/theme.css?v=1"}},
+		{"/webos", reply{code: http.StatusNotFound}},
 		{"/web/assets/fonts/x.woff2", reply{code: http.StatusOK, ctype: "font/woff2", body: "wOF2"}},
 		{"/web/themes/dark/theme.css", reply{code: http.StatusOK, ctype: "text/css; charset=utf-8", body: "body{}"}},
 		{"/web/config.json", reply{code: http.StatusOK, ctype: "application/json", body: files["config.json"]}},
