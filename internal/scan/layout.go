@@ -288,7 +288,10 @@ func (w *walker) movies(dir string, parent *node) {
 		return // extras and trailers folders of a movie are not scanned
 	}
 	for _, d := range dirs {
-		sub, subFiles := w.peek(d.path)
+		sub, subFiles, ok := w.peek(d.path)
+		if !ok {
+			continue
+		}
 		hasVideo := false
 		for _, f := range subFiles {
 			hasVideo = hasVideo || isVideo(f.name)
@@ -306,11 +309,16 @@ func (w *walker) movies(dir string, parent *node) {
 	}
 }
 
-// peek lists a folder without logging (the real walk logs).
-func (w *walker) peek(dir string) (dirs, files []entry) {
+// peek lists a folder without logging (the real walk logs). A folder that
+// cannot be read is logged and remembered, as readDir does, and ok is
+// false: its caller must not take it for an empty folder, whose items
+// would be deleted.
+func (w *walker) peek(dir string) (dirs, files []entry, ok bool) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil
+		w.warn("cannot read folder; its items are kept as they were", dir, err)
+		w.unreadable = append(w.unreadable, dir)
+		return nil, nil, false
 	}
 	for _, e := range ents {
 		p := filepath.Join(dir, e.Name())
@@ -324,7 +332,7 @@ func (w *walker) peek(dir string) (dirs, files []entry) {
 			files = append(files, entry{p, e.Name(), fi})
 		}
 	}
-	return dirs, files
+	return dirs, files, true
 }
 
 // episodeNumbers reads S01E02 or 1x02 from a file name.
@@ -411,7 +419,10 @@ func (w *walker) music(dir string) {
 	dirs, files := w.entries(dir)
 	w.tracks(files, nil)
 	for _, d := range dirs {
-		sub, subFiles := w.peek(d.path)
+		sub, subFiles, ok := w.peek(d.path)
+		if !ok {
+			continue
+		}
 		if hasAudio(subFiles) || len(sub) == 0 {
 			w.album(d, nil)
 			continue

@@ -3,6 +3,8 @@ package scan_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -69,6 +71,9 @@ func makeClips(t *testing.T) clips {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(scanChild())
+	}
 	code := m.Run()
 	if clipDir != "" {
 		_ = os.RemoveAll(clipDir)
@@ -613,6 +618,173 @@ func TestScanKeepsItemsOfAnEmptyFolder(t *testing.T) {
 			}
 			if res := f.scan(0); res.Deleted != 1 {
 				t.Errorf("one film deleted: %+v", res)
+			}
+		})
+	}
+}
+
+// childEnv marks the test binary run again as a scan with fewer rights
+// (TestScanUnreadableFolder); it names the engine, the next variables say
+// where the database and the metadata are.
+const (
+	childEnv     = "JELLYHA_TEST_SCAN_CHILD"
+	childDSN     = "JELLYHA_TEST_SCAN_DSN"
+	childMetaDir = "JELLYHA_TEST_SCAN_METADATA"
+)
+
+// scanChild scans every library of the database the environment names,
+// logging to stderr and printing the Result as JSON on stdout.
+func scanChild() int {
+	var p database.Provider
+	switch os.Getenv(childEnv) {
+	case "sqlite":
+		p = database.NewSQLite(os.Getenv(childDSN), nil)
+	default:
+		pg, err := database.NewPostgres(os.Getenv(childDSN), nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		p = pg
+	}
+	ctx := context.Background()
+	db, err := p.Open(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer db.Close()
+	sc := scan.New(store.New(db), scan.Options{MetadataDir: os.Getenv(childMetaDir), Log: slog.New(slog.NewTextHandler(os.Stderr, nil)), Workers: 2})
+	res, err := sc.Scan(ctx, nil, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		return 2
+	}
+	return 0
+}
+
+// scanWithoutRights scans in a child process that file modes bind. Tests
+// run as root in CI, and root reads a folder whatever its mode; without
+// CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (dropped from the bounding and
+// inheritable sets, so that the child cannot gain them back) it is held to
+// the owner's bits like anyone else. setpriv is part of util-linux, which
+// every Debian system has.
+func scanWithoutRights(t *testing.T, engine, dsn, metadata string) (*scan.Result, string) {
+	t.Helper()
+	var cmd *exec.Cmd
+	if os.Geteuid() == 0 {
+		drop := "-dac_override,-dac_read_search"
+		cmd = exec.Command("setpriv", "--bounding-set="+drop, "--inh-caps="+drop, os.Args[0])
+	} else {
+		cmd = exec.Command(os.Args[0])
+	}
+	cmd.Env = append(os.Environ(), childEnv+"="+engine, childDSN+"="+dsn, childMetaDir+"="+metadata)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("scan in a child process: %v\n%s", err, stderr.String())
+	}
+	var res scan.Result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("child's result %q: %v", stdout.String(), err)
+	}
+	return &res, stderr.String()
+}
+
+// TestScanUnreadableFolder: a folder the server may not read (a share
+// mounted with the wrong owner, a season locked by mistake) is logged with
+// its path; the items already found in it stay, and
+// the rest of the scan goes on. Once it is readable again nothing has
+// changed.
+func TestScanUnreadableFolder(t *testing.T) {
+	c := makeClips(t)
+	for engine, dsn := range map[string]func(t testing.TB) string{"sqlite": testdb.SQLitePath, "postgres": testdb.NewPostgres} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			dsn := dsn(t)
+			var p database.Provider
+			if engine == "sqlite" {
+				p = database.NewSQLite(dsn, nil)
+			} else {
+				pg, err := database.NewPostgres(dsn, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p = pg
+			}
+			f := newFixture(t, p)
+			movies, shows := filepath.Join(f.root, "movies"), filepath.Join(f.root, "shows")
+			for _, m := range []string{"One (2001)", "Two (2002)"} {
+				cp(t, c.video, filepath.Join(movies, m, m+".mkv"))
+			}
+			show := filepath.Join(shows, "Show")
+			for _, e := range []string{"Season 01/Show S01E01.mkv", "Season 02/Show S02E01.mkv", "Season 02/Show S02E02.mkv"} {
+				cp(t, c.video, filepath.Join(show, e))
+			}
+			music := filepath.Join(f.root, "music")
+			cp(t, c.audio, filepath.Join(music, "Osc", "Tones", "01 First.flac"))
+			cp(t, c.audio, filepath.Join(music, "Other", "More", "01 Third.flac"))
+			lm := f.library("Films", "movies", movies)
+			ls := f.library("Shows", "tvshows", shows)
+			lmu := f.library("Music", "music", music)
+			if res := f.scan(7); res.Added != 14 {
+				t.Fatalf("first scan: %+v", res)
+			}
+			before := map[media.ID]int{lm.ID: 0, ls.ID: 0, lmu.ID: 0}
+			for lib := range before {
+				items, err := f.st.Descendants(context.Background(), lib)
+				if err != nil {
+					t.Fatal(err)
+				}
+				before[lib] = len(items)
+			}
+
+			locked := []string{filepath.Join(movies, "Two (2002)"), filepath.Join(show, "Season 02"), filepath.Join(music, "Osc")}
+			for _, d := range locked {
+				if err := os.Chmod(d, 0); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = os.Chmod(d, 0o755) }) // or TempDir cannot remove it
+			}
+			cp(t, c.video, filepath.Join(movies, "Three (2003)", "Three (2003).mkv"))
+			res, log := scanWithoutRights(t, engine, dsn, filepath.Join(f.root, "metadata"))
+			if res.Added != 1 || res.Deleted != 0 || res.Probed != 1 {
+				t.Errorf("scan with three locked folders: %+v, want one added and none deleted", res)
+			}
+			for _, d := range locked {
+				if !strings.Contains(log, "cannot read folder") || !strings.Contains(log, d) {
+					t.Errorf("the log does not name the locked folder %s:\n%s", d, log)
+				}
+			}
+			for lib, n := range before {
+				items, err := f.st.Descendants(context.Background(), lib)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if lib == lm.ID {
+					n++ // Three
+				}
+				if len(items) != n {
+					t.Errorf("library %s has %d items after the locked scan, want %d", lib, len(items), n)
+				}
+			}
+			f.byPath(ls.ID, filepath.Join(show, "Season 02", "Show S02E02.mkv"))
+			f.byPath(lm.ID, filepath.Join(movies, "Two (2002)", "Two (2002).mkv"))
+			if a := f.byPath(lmu.ID, filepath.Join(music, "Osc")); a.Type != media.ItemTypeMusicArtist {
+				t.Errorf("a locked artist folder became a %s", a.Type)
+			}
+			f.byPath(lmu.ID, filepath.Join(music, "Osc", "Tones", "01 First.flac"))
+
+			for _, d := range locked {
+				if err := os.Chmod(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if res := f.scan(0); res.Added != 0 || res.Deleted != 0 || res.Unchanged != res.Items {
+				t.Errorf("the folders readable again: %+v", res)
 			}
 		})
 	}
