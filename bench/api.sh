@@ -21,6 +21,8 @@
 #   BENCH_PGDB   the PostgreSQL database to (re)create (default jhbench_api)
 #   BENCH_REUSE  1: keep the PostgreSQL database of a previous run
 #   BENCH_ENGINES  which to measure (default "sqlite postgres")
+#   BENCH_NAMES  requests per names list (genres, studios, artists tabs,
+#                filter dialog); default 0, none
 # Results are printed; docs/BENCHMARKS.md records them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +80,7 @@ bench() { # name, then environment assignments for serve
 	done
 	echo "== $name ($(date -u +%Y-%m-%d), $N requests per endpoint)"
 	grep VmRSS "/proc/$pid/status" | sed 's/^/after start: /'
-	"$DIR/apiload" -url "http://127.0.0.1:$port" -user admin -password jellyfin -n "$N"
+	"$DIR/apiload" -url "http://127.0.0.1:$port" -user admin -password jellyfin -n "$N" -names "${BENCH_NAMES:-0}"
 	# RssFile is the mapped database (SQLite reads through mmap): the OS
 	# page cache, shared and reclaimable; RssAnon is the process's own.
 	grep -E 'VmRSS|VmHWM|RssAnon|RssFile' "/proc/$pid/status" | sed 's/^/after the run: /'

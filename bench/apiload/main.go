@@ -78,6 +78,7 @@ func (c *client) do(method, path string, body any, out any) (int, error) {
 type endpoint struct {
 	name string
 	page func(i int) string
+	n    int // measured requests; 0: the -n flag's
 }
 
 func main() {
@@ -86,15 +87,16 @@ func main() {
 	password := flag.String("password", "jellyfin", "password")
 	n := flag.Int("n", 200, "measured requests per endpoint")
 	warmup := flag.Int("warmup", 10, "unmeasured requests per endpoint first")
+	names := flag.Int("names", 0, "measured requests per names list (the genres, studios and artists tabs, the filter dialog); 0: none")
 	flag.Parse()
 	c := &client{base: strings.TrimSuffix(*base, "/"), http: &http.Client{Timeout: time.Minute}}
-	if err := run(c, *user, *password, *n, *warmup); err != nil {
+	if err := run(c, *user, *password, *n, *warmup, *names); err != nil {
 		fmt.Fprintln(os.Stderr, "apiload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(c *client, user, password string, n, warmup int) error {
+func run(c *client, user, password string, n, warmup, names int) error {
 	var auth struct {
 		AccessToken string
 		User        struct {
@@ -137,7 +139,7 @@ func run(c *client, user, password string, n, warmup int) error {
 			return fmt.Errorf("%s: no items", name)
 		}
 		fmt.Printf("# %s: %d items, pages of 100 spread over all of them\n", name, total)
-		eps = append(eps, endpoint{name, func(i int) string {
+		eps = append(eps, endpoint{name: name, page: func(i int) string {
 			// Successive requests stride through the whole list (a prime
 			// stride, so every page comes up), first page included.
 			start := (i * 37 * 100) % total
@@ -157,18 +159,43 @@ func run(c *client, user, password string, n, warmup int) error {
 		return err
 	}
 	eps = append(eps,
-		endpoint{"resume (12, Video)", func(int) string {
+		endpoint{name: "resume (12, Video)", page: func(int) string {
 			return "/UserItems/Resume?userId=" + auth.User.ID + "&Limit=12&MediaTypes=Video&EnableTotalRecordCount=false" + fields
 		}},
-		endpoint{"next up (24)", func(int) string {
+		endpoint{name: "next up (24)", page: func(int) string {
 			return "/Shows/NextUp?userId=" + auth.User.ID + "&Limit=24&EnableTotalRecordCount=false&DisableFirstEpisode=false&EnableResumable=false&EnableRewatching=false" + fields
 		}},
-		endpoint{"latest (16, movies)", func(int) string {
+		endpoint{name: "latest (16, movies)", page: func(int) string {
 			return "/Items/Latest?userId=" + auth.User.ID + "&Limit=16&ParentId=" + url.QueryEscape(libs["movies"]) + fields
 		}},
 	)
+	// The names lists as jellyfin-web asks for them: whole lists for a
+	// library's genres and networks tabs and the filter dialog, pages of
+	// 100 for the artists tabs. They are slower than the grids, so they
+	// get their own (smaller) count.
+	if names > 0 {
+		u := "&userId=" + auth.User.ID
+		tab := "?SortBy=SortName&SortOrder=Ascending&Recursive=true&Fields=PrimaryImageAspectRatio,SortName&StartIndex=0"
+		for _, e := range []struct{ name, path string }{
+			{"names: movie genres tab", "/Genres" + tab + "&IncludeItemTypes=Movie&EnableTotalRecordCount=false&ParentId=" + libs["movies"] + u},
+			{"names: tv networks tab", "/Studios" + tab + "&IncludeItemTypes=Series&ParentId=" + libs["tvshows"] + u},
+			{"names: album artists tab (100)", "/Artists/AlbumArtists" + tab + "&Limit=100&ParentId=" + libs["music"] + u},
+			{"names: artists tab (100)", "/Artists" + tab + "&Limit=100&ParentId=" + libs["music"] + u},
+			{"names: music genres tab", "/MusicGenres" + tab + "&ParentId=" + libs["music"] + u},
+			{"names: people search (24)", "/Persons?SearchTerm=an&Limit=24" + u},
+			{"names: all genres (100)", "/Genres" + tab + "&Limit=100" + u},
+			{"names: movie filter dialog", "/Items/Filters?ParentId=" + libs["movies"] + "&IncludeItemTypes=Movie" + u},
+			{"names: album filter dialog", "/Items/Filters2?ParentId=" + libs["music"] + "&IncludeItemTypes=MusicAlbum" + u},
+		} {
+			eps = append(eps, endpoint{name: e.name, page: func(int) string { return e.path }, n: names})
+		}
+	}
 	fmt.Printf("%-50s %6s %9s %9s %9s %9s %9s\n", "endpoint", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "KiB")
 	for _, e := range eps {
+		n := n
+		if e.n > 0 {
+			n = e.n
+		}
 		for i := range warmup {
 			if _, err := c.do("GET", e.page(i), nil, nil); err != nil {
 				return err

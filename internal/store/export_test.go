@@ -15,3 +15,11 @@ func SetOrderCacheMinStart(n int) (restore func()) {
 	orderCacheMinStart = n
 	return func() { orderCacheMinStart = old }
 }
+
+// SetFewItems sets the scope under which names lists gather rather than
+// probe, until the returned function restores the default.
+func SetFewItems(n int) (restore func()) {
+	old := fewItems
+	fewItems = n
+	return func() { fewItems = old }
+}

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
+	"github.com/jellyha/jellyha/internal/schema"
 )
 
 // This file lists the names items are tagged with (/Genres, /Studios,
@@ -59,8 +61,19 @@ func (s *Store) ItemValues(ctx context.Context, vq *ValueQuery) (*ValuePage, err
 	}
 	c := &cond{}
 	c.add(`v."Type" IN (`+placeholders(len(types))+`)`, types...)
-	c.add(`v."ItemValueId" IN (SELECT m."ItemValueId" FROM "ItemValuesMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
-  WHERE `+strings.Join(items.parts, " AND ")+`)`, items.args...)
+	perValue, err := s.probePerName(ctx, items, vq.Limit > 0)
+	if err != nil {
+		return nil, fmt.Errorf("store: item values: %w", err)
+	}
+	used := func(alias string) string {
+		if perValue {
+			return `EXISTS (SELECT 1 FROM "ItemValuesMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+  WHERE m."ItemValueId" = ` + alias + `."ItemValueId" AND ` + strings.Join(items.parts, " AND ") + s.probeEach() + `)`
+		}
+		return alias + `."ItemValueId" IN (SELECT m."ItemValueId" FROM "ItemValuesMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+  WHERE ` + strings.Join(items.parts, " AND ") + `)`
+	}
+	c.add(used("v"), items.args...)
 	valueNames(c, `v."Value"`, vq)
 	// Artists and album artists: one row per clean value, the lowest id
 	// of it (text order on SQLite and uuid order on PostgreSQL agree, see
@@ -68,9 +81,7 @@ func (s *Store) ItemValues(ctx context.Context, vq *ValueQuery) (*ValuePage, err
 	// accepted by ArtistIds, which matches by clean value.
 	if len(types) > 1 {
 		c.add(`NOT EXISTS (SELECT 1 FROM "ItemValues" w WHERE w."CleanValue" = v."CleanValue" AND w."Type" IN (`+
-			placeholders(len(types))+`) AND w."ItemValueId" < v."ItemValueId"
-  AND w."ItemValueId" IN (SELECT m."ItemValueId" FROM "ItemValuesMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
-  WHERE `+strings.Join(items.parts, " AND ")+`))`, append(append([]any{}, types...), items.args...)...)
+			placeholders(len(types))+`) AND w."ItemValueId" < v."ItemValueId" AND `+used("w")+`)`, append(append([]any{}, types...), items.args...)...)
 	}
 	dir := " ASC"
 	if vq.Descending {
@@ -101,8 +112,17 @@ func (s *Store) ItemValues(ctx context.Context, vq *ValueQuery) (*ValuePage, err
 func (s *Store) People(ctx context.Context, vq *ValueQuery) (*ValuePage, error) {
 	items := s.where(vq.Items, false)
 	c := &cond{}
-	c.add(`p."Id" IN (SELECT m."PeopleId" FROM "PeopleBaseItemMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+	perPerson, err := s.probePerName(ctx, items, vq.Limit > 0)
+	if err != nil {
+		return nil, fmt.Errorf("store: people: %w", err)
+	}
+	if perPerson {
+		c.add(`EXISTS (SELECT 1 FROM "PeopleBaseItemMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+  WHERE m."PeopleId" = p."Id" AND `+strings.Join(items.parts, " AND ")+s.probeEach()+`)`, items.args...)
+	} else {
+		c.add(`p."Id" IN (SELECT m."PeopleId" FROM "PeopleBaseItemMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
   WHERE `+strings.Join(items.parts, " AND ")+`)`, items.args...)
+	}
 	if len(vq.PersonTypes) > 0 {
 		c.add(`p."PersonType" IN (`+placeholders(len(vq.PersonTypes))+`)`, strs(vq.PersonTypes)...)
 	}
@@ -127,6 +147,47 @@ func (s *Store) People(ctx context.Context, vq *ValueQuery) (*ValuePage, error) 
 		return nil, fmt.Errorf("store: count people: %w", err)
 	}
 	return page, nil
+}
+
+// fewItems is the size of scope under which a names list gathers the names
+// of the items in it rather than probing each name.
+var fewItems = 2000
+
+// probePerName tells how a names list should find the names its items use.
+// There are two ways, and each is slow where the other is quick:
+//   - probing each name (EXISTS: one of its items is in scope), which walks
+//     the names in order and stops at a page's end. Over a whole library of
+//     100,000 items, gathering took 0.3 to 2.6 s on SQLite; probing 5 to 50 ms.
+//   - gathering the names of every item in scope (IN), which reads a few
+//     rows per item. For a few items and many names (the filter dialog of
+//     1,500 albums, among 6,000 tags mostly on videos), probing read every
+//     tag's rows: 176 ms, against 23 ms gathering.
+//
+// Neither engine chooses well by itself: SQLite keeps the form it is
+// given, and PostgreSQL turns both into a hash semi-join over every item in
+// scope. So one bounded count (at most fewItems+1 index rows) tells which
+// to use: gathering for at most fewItems items, probing for more. On
+// PostgreSQL probing is only worth it for a page (limited): each probe
+// costs it more than SQLite, and a whole list of 6,000 tags probed took
+// 1.4 s where its hash semi-join took 0.33 s.
+func (s *Store) probePerName(ctx context.Context, items *cond, limited bool) (bool, error) {
+	if s.db.Engine == schema.PostgreSQL && !limited {
+		return false, nil
+	}
+	var n int
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM "BaseItems" b WHERE `+strings.Join(items.parts, " AND ")+
+		` LIMIT `+strconv.Itoa(fewItems+1)+`) s`, items.args, &n)
+	return n > fewItems, err
+}
+
+// probeEach ends a probing subquery. PostgreSQL does not flatten a
+// subquery with an OFFSET into a join, so it runs it once per name, as
+// asked; SQLite runs it so anyway.
+func (s *Store) probeEach() string {
+	if s.db.Engine == schema.PostgreSQL {
+		return ` OFFSET 0`
+	}
+	return ``
 }
 
 func limitOf(n int) int {
