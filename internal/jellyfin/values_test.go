@@ -2,6 +2,7 @@ package jellyfin
 
 import (
 	"maps"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -199,8 +200,12 @@ func testStudiosPersons(t *testing.T, e *browseEnv) {
 	// People: by Peoples id; a name can be two people, so ids count.
 	byID := map[string][]string{}
 	idsByType := map[string]map[string]bool{}
+	byNameType := map[[2]string][]string{} // {name, type}: the items crediting it so
 	for _, it := range e.list(e.admin, all).Items {
 		for _, p := range it.People {
+			if k := [2]string{p.Name, p.Type}; !slices.Contains(byNameType[k], it.ID) {
+				byNameType[k] = append(byNameType[k], it.ID)
+			}
 			if !slices.Contains(byID[p.ID], it.ID) {
 				byID[p.ID] = append(byID[p.ID], it.ID)
 			}
@@ -230,6 +235,31 @@ func testStudiosPersons(t *testing.T, e *browseEnv) {
 		}
 	}
 	e.checkIDs(t, e.admin, "/Items?Recursive=true", "PersonIds", sample, byName)
+	// By name, and by name and the kind of credit.
+	for k, want := range byNameType {
+		for _, q := range []string{"&Person=" + url.QueryEscape(k[0]) + "&PersonTypes=" + k[1], "&Person=" + url.QueryEscape(k[0])} {
+			got := ids(e.list(e.admin, "/Items?Recursive=true"+q).Items)
+			w := want
+			if !strings.Contains(q, "PersonTypes") {
+				w = nil
+				for kk, items := range byNameType {
+					if kk[0] == k[0] {
+						for _, id := range items {
+							if !slices.Contains(w, id) {
+								w = append(w, id)
+							}
+						}
+					}
+				}
+			}
+			sort.Strings(got)
+			w = slices.Clone(w)
+			sort.Strings(w)
+			if !slices.Equal(got, w) {
+				t.Errorf("items%s: %d, want %d", q, len(got), len(w))
+			}
+		}
+	}
 	for typ, set := range idsByType {
 		l := e.list(e.admin, "/Persons?PersonTypes="+typ)
 		if len(l.Items) != len(set) {
