@@ -189,6 +189,19 @@ func run(c *client, user, password string, n, warmup, names int) error {
 		} {
 			eps = append(eps, endpoint{name: e.name, page: func(int) string { return e.path }, n: names})
 		}
+		// An actor's page: the items of one person, from a person's id.
+		var people struct {
+			Items []struct {
+				ID string `json:"Id"`
+			}
+		}
+		if _, err := c.do("GET", "/Persons?StartIndex=500&Limit=1"+u, nil, &people); err != nil {
+			return err
+		}
+		if len(people.Items) == 1 {
+			path := "/Items?SortBy=SortName&Recursive=true&Limit=100&PersonIds=" + people.Items[0].ID + u + fields
+			eps = append(eps, endpoint{name: "items: a person's (100)", page: func(int) string { return path }, n: names})
+		}
 	}
 	fmt.Printf("%-50s %6s %9s %9s %9s %9s %9s\n", "endpoint", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "KiB")
 	for _, e := range eps {
