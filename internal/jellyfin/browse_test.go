@@ -588,11 +588,25 @@ func testUserData(t *testing.T, e *browseEnv) {
 		database.GUID(media.MustParseID(m.ID)), database.GUID(e.bobID)).Scan(&distinct); err != nil || distinct != 1 {
 		t.Errorf("rows disagree: %d %v", distinct, err)
 	}
-	// A series marked played marks its episodes.
-	series := e.list(e.bob, "/Items?ParentId="+e.shows.String()+"&IncludeItemTypes=Series").Items[1]
+	// A series marked played marks its episodes; the grid's unplayed
+	// count (a series' episodes, counted by SeriesId) follows.
+	seriesList := "/Items?ParentId=" + e.shows.String() + "&IncludeItemTypes=Series"
+	series := e.list(e.bob, seriesList).Items[1]
+	episodes := 0
+	for _, ep := range e.list(e.bob, "/Shows/"+series.ID+"/Episodes").Items {
+		if !ep.UserData.Played {
+			episodes++
+		}
+	}
+	if u := series.UserData; episodes < 2 || u == nil || u.UnplayedItemCount == nil || *u.UnplayedItemCount != episodes {
+		t.Errorf("series in the grid before played: %+v (unplayed %v), want %d unplayed", u, deref(u.UnplayedItemCount), episodes)
+	}
 	e.expect(req{"POST", "/UserPlayedItems/" + series.ID, nil, as(e.bob)}, 200, &d)
 	if !d.Played || d.UnplayedItemCount == nil || *d.UnplayedItemCount != 0 {
 		t.Errorf("series after played %+v", d)
+	}
+	if u := e.list(e.bob, seriesList).Items[1].UserData; u == nil || u.UnplayedItemCount == nil || *u.UnplayedItemCount != 0 || !u.Played {
+		t.Errorf("series in the grid after played: %+v", u)
 	}
 	for _, ep := range e.list(e.bob, "/Shows/"+series.ID+"/Episodes").Items {
 		if !ep.UserData.Played {

@@ -478,21 +478,28 @@ func valueFilter(c *cond, types []media.ItemValueType, names []string, ids []med
 var qualified = regexp.MustCompile(`"(\w+)"`).ReplaceAllString(itemColumns, `b."$1"`)
 
 // episodesOf counts the episodes of series or season b (with cond, more
-// conditions on the episode e): those under it (AncestorIds) and, for a
-// season of a show Jellyfin filed without season folders, those of its
-// series with its number and no season of their own. The second count is
-// its own CASE arm so that a series' count keeps its index lookups.
+// conditions on the episode e). A series' are those with its SeriesId, read
+// from jellyha_BaseItems_SeriesId_Episodes: through AncestorIds each
+// episode was a lookup of its own, 0.8 ms a series, 75 ms for the first
+// 100 of the shows grid against 3 ms. A season's are those under it
+// (AncestorIds) and, for a show Jellyfin filed without season folders,
+// those of its series with its number and no season of their own; the
+// second count is its own CASE arm so that the first keeps its index
+// lookups.
 func episodesOf(cond string) string {
 	under := `e."Id" IN (SELECT a."ItemId" FROM "AncestorIds" a WHERE a."ParentItemId" = b."Id")`
-	return `CASE WHEN b."Type" IN (?, ?) THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."Type" = ? AND e."IsVirtualItem" = ? AND ` + under + cond + `)
-    + CASE WHEN b."Type" = ? THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."SeriesId" = b."SeriesId" AND e."Type" = ? AND e."IsVirtualItem" = ?
-      AND e."ParentIndexNumber" = b."IndexNumber" AND (e."SeasonId" IS NULL OR e."SeasonId" = ?) AND NOT ` + under + cond + `) ELSE 0 END END`
+	return `CASE WHEN b."Type" = ? THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."SeriesId" = b."Id" AND e."Type" = ? AND e."IsVirtualItem" = ?` + cond + `)
+    WHEN b."Type" = ? THEN (SELECT COUNT(*) FROM "BaseItems" e WHERE e."Type" = ? AND e."IsVirtualItem" = ? AND ` + under + cond + `)
+    + (SELECT COUNT(*) FROM "BaseItems" e WHERE e."SeriesId" = b."SeriesId" AND e."Type" = ? AND e."IsVirtualItem" = ?
+      AND e."ParentIndexNumber" = b."IndexNumber" AND (e."SeasonId" IS NULL OR e."SeasonId" = ?) AND NOT ` + under + cond + `) END`
 }
 
 func episodesOfArgs(extra ...any) []any {
-	a := []any{media.ItemTypeSeries, media.ItemTypeSeason, media.ItemTypeEpisode, false}
+	a := []any{media.ItemTypeSeries, media.ItemTypeEpisode, false}
 	a = append(a, extra...)
-	a = append(a, media.ItemTypeSeason, media.ItemTypeEpisode, false, database.GUID(media.NilID))
+	a = append(a, media.ItemTypeSeason, media.ItemTypeEpisode, false)
+	a = append(a, extra...)
+	a = append(a, media.ItemTypeEpisode, false, database.GUID(media.NilID))
 	return append(a, extra...)
 }
 
