@@ -348,21 +348,34 @@ func (s *Store) where(q *ItemQuery, perItem bool) *cond {
 	if q.IsFolder != nil {
 		c.add(`b."IsFolder" = ?`, *q.IsFolder)
 	}
+	// Items without a play state (unplayed, not favourite): PostgreSQL
+	// makes a hash anti-join of NOT EXISTS. SQLite runs it as a probe per
+	// item, which for the total of the unplayed films of a 20,000-film
+	// library took 170 ms; as NOT IN it gathers the user's rows once (9,371
+	// played) and checks each film against them in memory, 35-85 ms. A
+	// query that starts from the user's rows (perItem) keeps the probe:
+	// it reads a few of them, not all.
+	userDataNone := func(what string) string {
+		if perItem || s.db.Engine == schema.PostgreSQL {
+			return `NOT ` + userDataExists(what)
+		}
+		return `b."Id" NOT IN (SELECT u."ItemId" FROM "UserData" u WHERE u."UserId" = ? AND ` + what + `)`
+	}
 	if q.IsPlayed != nil {
 		if *q.IsPlayed {
 			c.add(userDataItems(`u."Played" = ?`), user, true)
 		} else {
-			c.add(`NOT `+userDataExists(`u."Played" = ?`), user, true)
+			c.add(userDataNone(`u."Played" = ?`), user, true)
 		}
 	}
 	if q.NotPlayed {
-		c.add(`NOT `+userDataExists(`u."Played" = ?`), user, true)
+		c.add(userDataNone(`u."Played" = ?`), user, true)
 	}
 	if q.IsFavorite != nil {
 		if *q.IsFavorite {
 			c.add(userDataItems(`u."IsFavorite" = ?`), user, true)
 		} else {
-			c.add(`NOT `+userDataExists(`u."IsFavorite" = ?`), user, true)
+			c.add(userDataNone(`u."IsFavorite" = ?`), user, true)
 		}
 	}
 	if q.IsResumable {
