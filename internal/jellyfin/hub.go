@@ -113,7 +113,7 @@ func (h *hub) onEvent(e events.Event) {
 		}
 	case events.SessionsChanged:
 		for c := range h.conns {
-			c.kickSessions()
+			c.kick(sessionsFeed)
 		}
 	}
 }
