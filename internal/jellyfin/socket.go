@@ -59,11 +59,14 @@ const (
 	socketQueue = 64
 	// socketWriteTimeout bounds one write to a client.
 	socketWriteTimeout = 10 * time.Second
-	// minPushInterval is the shortest period of a feed (Sessions) a
-	// client gets: each push reads the database.
+	// minPushInterval is the shortest period of a feed (Sessions,
+	// ScheduledTasksInfo) a client gets: each push reads the database.
 	minPushInterval = time.Second
 	// maxPushDelay caps the initial delay a client may ask for.
 	maxPushDelay = time.Minute
+	// defaultScanPoll is how often a replica with administrators connected
+	// reads the library scan's state (hub.watchScan).
+	defaultScanPoll = time.Second
 )
 
 // outbound is a message to a client.
@@ -142,7 +145,7 @@ type socketConn struct {
 	closeOnce sync.Once
 
 	mu sync.Mutex
-	// subs are the running feeds (Sessions).
+	// subs are the running feeds (Sessions, ScheduledTasksInfo).
 	subs map[*feed]*subscription
 }
 
@@ -195,6 +198,10 @@ func (c *socketConn) handle(data []byte) {
 		c.subscribe(sessionsFeed, dataString(m.Data))
 	case "SessionsStop":
 		c.unsubscribe(sessionsFeed)
+	case "ScheduledTasksInfoStart":
+		c.subscribe(tasksFeed, dataString(m.Data))
+	case "ScheduledTasksInfoStop":
+		c.unsubscribe(tasksFeed)
 	default:
 		c.rt.log.Debug("websocket message ignored", "remote", c.remote, "type", m.MessageType)
 	}
@@ -298,14 +305,26 @@ func (c *socketConn) close(code websocket.StatusCode, reason string) {
 // and whenever something it shows changes (a kick), until "<type>Stop".
 // Each push reads what it sends, so every replica sends the same.
 type feed struct {
-	typ  string // the message type pushed: Sessions
+	typ  string // the message type pushed: Sessions, ScheduledTasksInfo
 	read func(ctx context.Context, rt *Router) (any, error)
 }
 
-// sessionsFeed sends the list GET /Sessions gives an administrator.
-var sessionsFeed = &feed{typ: "Sessions", read: func(ctx context.Context, rt *Router) (any, error) {
-	return rt.sessionInfos(ctx, defaultActiveWithin, media.NilID, "")
-}}
+var (
+	// sessionsFeed sends the list GET /Sessions gives an administrator.
+	sessionsFeed = &feed{typ: "Sessions", read: func(ctx context.Context, rt *Router) (any, error) {
+		return rt.sessionInfos(ctx, defaultActiveWithin, media.NilID, "")
+	}}
+	// tasksFeed sends the list GET /ScheduledTasks gives, from the scan
+	// state this replica read at most scanPoll ago (hub.scanState), so that
+	// dashboards share one read instead of each making its own.
+	tasksFeed = &feed{typ: "ScheduledTasksInfo", read: func(ctx context.Context, rt *Router) (any, error) {
+		st, err := rt.hub.scanState(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		return []*TaskInfo{scanTaskInfo(st)}, nil
+	}}
+)
 
 // subscription is a connection's running feed.
 type subscription struct {
@@ -318,10 +337,12 @@ type subscription struct {
 func (c *socketConn) subscribe(f *feed, data string) {
 	if !c.admin {
 		// Only administrators and API keys, whose HTTP endpoints
-		// (GET /Sessions of everyone) this is. Jellyfin 10.10 refused
-		// SessionsStart alike ("Only admin users can subscribe to session
-		// information"); 10.11 lets a user follow their own sessions,
-		// which jellyha does not do yet.
+		// (GET /Sessions of everyone, GET /ScheduledTasks) these are.
+		// Jellyfin 10.10 refused SessionsStart alike ("Only admin users
+		// can subscribe to session information"); 10.11 lets a user follow
+		// their own sessions, which jellyha does not do yet, and does not
+		// check ScheduledTasksInfoStart at all, though only its dashboard,
+		// an administrator's page, sends it.
 		c.rt.log.Debug("periodic subscription from a user who is not an administrator; ignored", "remote", c.remote, "type", f.typ)
 		return
 	}
@@ -356,6 +377,13 @@ func (c *socketConn) unsubscribe(f *feed) {
 		sub.cancel()
 		delete(c.subs, f)
 	}
+}
+
+// subscribed reports whether f runs on the connection.
+func (c *socketConn) subscribed(f *feed) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.subs[f] != nil
 }
 
 // kick asks f's subscription, if any, to push now.
