@@ -25,10 +25,22 @@ import (
 //     ForceKeepAlive; after the whole timeout it is closed (Jellyfin only
 //     forgets it; closing frees the goroutines and the client reconnects).
 //   - SessionsStart with Data "initialDelayMs,intervalMs" (administrators
-//     and API keys only, as in Jellyfin) makes the server send Sessions,
-//     the list GET /Sessions gives an administrator, after the delay, then
-//     every interval and whenever a session starts or stops playing, on any
-//     replica; SessionsStop ends it.
+//     and API keys only, as in Jellyfin 10.10; 10.11 also lets a user
+//     follow their own sessions) makes the server send Sessions, the list
+//     GET /Sessions gives an administrator, after the delay (at most a
+//     minute), then every interval (at least a second) and whenever a
+//     session starts or stops playing, on any replica; SessionsStop ends it.
+//   - ScheduledTasksInfoStart, alike (administrators and API keys only:
+//     Jellyfin does not check, but it is GET /ScheduledTasks), sends
+//     ScheduledTasksInfo, that list, after the delay, every interval and
+//     when a library scan starts or ends; ScheduledTasksInfoStop ends it.
+//     Both are feeds: one helper (subscribe) serves them.
+//   - While a library scan runs, on this replica or another, administrators'
+//     connections get RefreshProgress {ItemId, Progress} (strings) for each
+//     library at most once a second, then Progress "100" and
+//     ScheduledTaskEnded with the TaskResult (Completed, Failed, Cancelled,
+//     or Aborted when the scanning process died and its lease expired).
+//     Each replica reads the scan's row itself (scanwatch.go says why).
 //   - UserDataChanged {UserId, UserDataList: [UserItemDataDto]} goes to
 //     every connection of a user whose play state changed, on any replica:
 //     played and favourite toggles, POST UserData, playback start and stop
@@ -37,8 +49,9 @@ import (
 //     with the changed items' parents, whose counts changed with them.
 //
 // Replicas hold no state a client depends on: a connection is only a
-// listener. Changes reach every replica as events (package events), and
-// each replica reads what it sends from the database.
+// listener. Changes reach every replica as events (package events), or, for
+// the scan, by reading its progress, and each replica reads what it sends
+// from the database.
 //
 // Other inbound messages are ignored (logged at debug level), as is a
 // message that is not JSON; frames that break RFC 6455 (unmasked, bad
