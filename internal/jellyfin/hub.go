@@ -23,9 +23,19 @@ type hub struct {
 	mu     sync.Mutex
 	closed bool
 	conns  map[*socketConn]struct{}
+	// admins counts the administrators' connections; while there are any
+	// the scan watcher runs (watchScan), stopped by stopWatch.
+	admins    int
+	stopWatch context.CancelFunc
+	watching  sync.WaitGroup
 	// pending gathers changed items per user until the flush timer fires.
 	pending map[media.ID]map[media.ID]struct{}
 	timer   *time.Timer
+
+	// scanMu guards the last scan state read for the socket's messages.
+	scanMu   sync.Mutex
+	scanRead *store.ScanState
+	scanAt   time.Time
 }
 
 func newHub(rt *Router) *hub {
@@ -41,6 +51,15 @@ func (h *hub) add(c *socketConn) bool {
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
+	if c.admin {
+		h.admins++
+		if h.admins == 1 {
+			var ctx context.Context
+			ctx, h.stopWatch = context.WithCancel(context.Background())
+			h.watching.Add(1)
+			go h.watchScan(ctx)
+		}
+	}
 	return true
 }
 
@@ -50,6 +69,12 @@ func (h *hub) remove(c *socketConn) {
 	if _, ok := h.conns[c]; ok {
 		delete(h.conns, c)
 		h.wg.Done()
+		if c.admin {
+			h.admins--
+			if h.admins == 0 {
+				h.stopWatch()
+			}
+		}
 	}
 }
 
@@ -77,6 +102,9 @@ func (h *hub) close(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		h.wg.Wait()
+		// The last administrator's going stopped the scan watcher; it
+		// must not read the database once the server closes it.
+		h.watching.Wait()
 		close(done)
 	}()
 	select {
@@ -113,7 +141,7 @@ func (h *hub) onEvent(e events.Event) {
 		}
 	case events.SessionsChanged:
 		for c := range h.conns {
-			c.kickSessions()
+			c.kick(sessionsFeed)
 		}
 	}
 }
@@ -173,6 +201,25 @@ func (h *hub) flushUserData() {
 			c.send(msg)
 		}
 	}
+}
+
+// scanState reads the library scan's state for the socket's messages. A
+// read younger than scanPoll is shared unless fresh is asked for: every
+// administrator's dashboard subscribes to ScheduledTasksInfo, and they
+// need not each read the same row. The lock makes concurrent callers wait
+// for one read rather than each make their own.
+func (h *hub) scanState(ctx context.Context, fresh bool) (*store.ScanState, error) {
+	h.scanMu.Lock()
+	defer h.scanMu.Unlock()
+	if !fresh && h.scanRead != nil && time.Since(h.scanAt) < h.rt.scanPoll {
+		return h.scanRead, nil
+	}
+	st, err := h.rt.store.ScanState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.scanRead, h.scanAt = st, time.Now()
+	return st, nil
 }
 
 // userDataBatch bounds the ids of one query.

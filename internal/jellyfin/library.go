@@ -288,8 +288,9 @@ func (rt *Router) startScan() {
 
 // The library scan as Jellyfin's scheduled task.
 const (
-	scanTaskID  = "7738148ffcd07979c7ceb148e06b3aed"
-	scanTaskKey = "RefreshLibrary"
+	scanTaskID   = "7738148ffcd07979c7ceb148e06b3aed"
+	scanTaskKey  = "RefreshLibrary"
+	scanTaskName = "Scan Media Library"
 )
 
 // TaskInfo is Jellyfin's scheduled task description.
@@ -322,20 +323,32 @@ func (rt *Router) scanTask(ctx context.Context) (*TaskInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &TaskInfo{Name: "Scan Media Library", State: "Idle", ID: scanTaskID, Triggers: []struct{}{},
+	return scanTaskInfo(st), nil
+}
+
+// scanTaskInfo describes the scan task in state st.
+func scanTaskInfo(st *store.ScanState) *TaskInfo {
+	t := &TaskInfo{Name: scanTaskName, State: "Idle", ID: scanTaskID, Triggers: []struct{}{},
 		Description: "Scans your media library for new files and refreshes metadata.", Category: "Library", Key: scanTaskKey}
 	if st.Running {
 		p := st.Progress
 		t.State, t.CurrentProgressPercentage = "Running", &p
 	}
-	if st.Result != "" {
-		t.LastExecutionResult = &TaskResult{StartTimeUtc: Time{st.Started}, EndTimeUtc: Time{st.Ended}, Status: st.Result,
-			Name: t.Name, Key: scanTaskKey, ID: scanTaskID}
-		if st.Result == "Failed" {
-			t.LastExecutionResult.ErrorMessage = st.Message
-		}
+	t.LastExecutionResult = scanResult(st)
+	return t
+}
+
+// scanResult is the outcome of the last scan that ended, nil before any.
+func scanResult(st *store.ScanState) *TaskResult {
+	if st.Result == "" {
+		return nil
 	}
-	return t, nil
+	r := &TaskResult{StartTimeUtc: Time{st.Started}, EndTimeUtc: Time{st.Ended}, Status: st.Result,
+		Name: scanTaskName, Key: scanTaskKey, ID: scanTaskID}
+	if st.Result == "Failed" {
+		r.ErrorMessage = st.Message
+	}
+	return r
 }
 
 func (rt *Router) listScheduledTasks(w http.ResponseWriter, r *http.Request, _ *principal) error {

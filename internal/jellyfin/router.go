@@ -44,9 +44,12 @@ type Router struct {
 	unsubscribe func()
 	hub         *hub
 	// keepAlive is the WebSocket keep-alive timeout; userDataDelay how
-	// long UserDataChanged notices gather. Tests shorten them.
+	// long UserDataChanged notices gather; scanPoll how often the library
+	// scan's state is read for administrators' connections. Tests shorten
+	// them.
 	keepAlive     time.Duration
 	userDataDelay time.Duration
+	scanPoll      time.Duration
 	// transcoder runs HLS transcodes (SetTranscoder); nil: none.
 	transcoder *transcode.Manager
 }
@@ -66,7 +69,8 @@ func New(ctx context.Context, s *store.Store, hostName string, log *slog.Logger)
 		return nil, err
 	}
 	rt := &Router{store: s, log: log, serverID: id, hostName: hostName, touch: newTouchCache(),
-		scanner: scan.New(s, scan.Options{Log: log}), keepAlive: defaultKeepAlive, userDataDelay: defaultUserDataDelay}
+		scanner: scan.New(s, scan.Options{Log: log}), keepAlive: defaultKeepAlive, userDataDelay: defaultUserDataDelay,
+		scanPoll: defaultScanPoll}
 	rt.hub = newHub(rt)
 	rt.unsubscribe = func() {}
 	rt.SetEvents(events.NewLocal())

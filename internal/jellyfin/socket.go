@@ -25,10 +25,22 @@ import (
 //     ForceKeepAlive; after the whole timeout it is closed (Jellyfin only
 //     forgets it; closing frees the goroutines and the client reconnects).
 //   - SessionsStart with Data "initialDelayMs,intervalMs" (administrators
-//     and API keys only, as in Jellyfin) makes the server send Sessions,
-//     the list GET /Sessions gives an administrator, after the delay, then
-//     every interval and whenever a session starts or stops playing, on any
-//     replica; SessionsStop ends it.
+//     and API keys only, as in Jellyfin 10.10; 10.11 also lets a user
+//     follow their own sessions) makes the server send Sessions, the list
+//     GET /Sessions gives an administrator, after the delay (at most a
+//     minute), then every interval (at least a second) and whenever a
+//     session starts or stops playing, on any replica; SessionsStop ends it.
+//   - ScheduledTasksInfoStart, alike (administrators and API keys only:
+//     Jellyfin does not check, but it is GET /ScheduledTasks), sends
+//     ScheduledTasksInfo, that list, after the delay, every interval and
+//     when a library scan starts or ends; ScheduledTasksInfoStop ends it.
+//     Both are feeds: one helper (subscribe) serves them.
+//   - While a library scan runs, on this replica or another, administrators'
+//     connections get RefreshProgress {ItemId, Progress} (strings) for each
+//     library at most once a second, then Progress "100" and
+//     ScheduledTaskEnded with the TaskResult (Completed, Failed, Cancelled,
+//     or Aborted when the scanning process died and its lease expired).
+//     Each replica reads the scan's row itself (scanwatch.go says why).
 //   - UserDataChanged {UserId, UserDataList: [UserItemDataDto]} goes to
 //     every connection of a user whose play state changed, on any replica:
 //     played and favourite toggles, POST UserData, playback start and stop
@@ -37,8 +49,9 @@ import (
 //     with the changed items' parents, whose counts changed with them.
 //
 // Replicas hold no state a client depends on: a connection is only a
-// listener. Changes reach every replica as events (package events), and
-// each replica reads what it sends from the database.
+// listener. Changes reach every replica as events (package events), or, for
+// the scan, by reading its progress, and each replica reads what it sends
+// from the database.
 //
 // Other inbound messages are ignored (logged at debug level), as is a
 // message that is not JSON; frames that break RFC 6455 (unmasked, bad
@@ -59,11 +72,14 @@ const (
 	socketQueue = 64
 	// socketWriteTimeout bounds one write to a client.
 	socketWriteTimeout = 10 * time.Second
-	// minSessionsInterval is the shortest Sessions period a client gets:
-	// each push reads the database.
-	minSessionsInterval = time.Second
-	// maxSessionsDelay caps the initial delay a client may ask for.
-	maxSessionsDelay = time.Minute
+	// minPushInterval is the shortest period of a feed (Sessions,
+	// ScheduledTasksInfo) a client gets: each push reads the database.
+	minPushInterval = time.Second
+	// maxPushDelay caps the initial delay a client may ask for.
+	maxPushDelay = time.Minute
+	// defaultScanPoll is how often a replica with administrators connected
+	// reads the library scan's state (hub.watchScan).
+	defaultScanPoll = time.Second
 )
 
 // outbound is a message to a client.
@@ -142,14 +158,8 @@ type socketConn struct {
 	closeOnce sync.Once
 
 	mu sync.Mutex
-	// sessions is the running Sessions subscription, nil without one.
-	sessions *sessionsSub
-}
-
-type sessionsSub struct {
-	cancel context.CancelFunc
-	// kick asks for a push now (a session started or stopped).
-	kick chan struct{}
+	// subs are the running feeds (Sessions, ScheduledTasksInfo).
+	subs map[*feed]*subscription
 }
 
 // run serves the connection until it ends: the caller's goroutine reads,
@@ -198,9 +208,13 @@ func (c *socketConn) handle(data []byte) {
 			c.send(msg)
 		}
 	case "SessionsStart":
-		c.startSessions(dataString(m.Data))
+		c.subscribe(sessionsFeed, dataString(m.Data))
 	case "SessionsStop":
-		c.stopSessions()
+		c.unsubscribe(sessionsFeed)
+	case "ScheduledTasksInfoStart":
+		c.subscribe(tasksFeed, dataString(m.Data))
+	case "ScheduledTasksInfoStop":
+		c.unsubscribe(tasksFeed)
 	default:
 		c.rt.log.Debug("websocket message ignored", "remote", c.remote, "type", m.MessageType)
 	}
@@ -298,47 +312,97 @@ func (c *socketConn) close(code websocket.StatusCode, reason string) {
 	c.closeOnce.Do(func() { _ = c.ws.Close(code, reason) })
 }
 
-// startSessions handles SessionsStart: "initialDelayMs,intervalMs".
-func (c *socketConn) startSessions(data string) {
+// A feed is a periodic subscription, Jellyfin's BasePeriodicWebSocketListener:
+// the client sends "<type>Start" with Data "initialDelayMs,intervalMs" and
+// the server sends the message type after the delay, then every interval
+// and whenever something it shows changes (a kick), until "<type>Stop".
+// Each push reads what it sends, so every replica sends the same.
+type feed struct {
+	typ  string // the message type pushed: Sessions, ScheduledTasksInfo
+	read func(ctx context.Context, rt *Router) (any, error)
+}
+
+var (
+	// sessionsFeed sends the list GET /Sessions gives an administrator.
+	sessionsFeed = &feed{typ: "Sessions", read: func(ctx context.Context, rt *Router) (any, error) {
+		return rt.sessionInfos(ctx, defaultActiveWithin, media.NilID, "")
+	}}
+	// tasksFeed sends the list GET /ScheduledTasks gives, from the scan
+	// state this replica read at most scanPoll ago (hub.scanState), so that
+	// dashboards share one read instead of each making its own.
+	tasksFeed = &feed{typ: "ScheduledTasksInfo", read: func(ctx context.Context, rt *Router) (any, error) {
+		st, err := rt.hub.scanState(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		return []*TaskInfo{scanTaskInfo(st)}, nil
+	}}
+)
+
+// subscription is a connection's running feed.
+type subscription struct {
+	cancel context.CancelFunc
+	// kick asks for a push now.
+	kick chan struct{}
+}
+
+// subscribe handles a feed's Start message.
+func (c *socketConn) subscribe(f *feed, data string) {
 	if !c.admin {
-		// Jellyfin refuses it too ("Only admin users can subscribe to
-		// session information").
-		c.rt.log.Debug("SessionsStart from a user who is not an administrator; ignored", "remote", c.remote)
+		// Only administrators and API keys, whose HTTP endpoints
+		// (GET /Sessions of everyone, GET /ScheduledTasks) these are.
+		// Jellyfin 10.10 refused SessionsStart alike ("Only admin users
+		// can subscribe to session information"); 10.11 lets a user follow
+		// their own sessions, which jellyha does not do yet, and does not
+		// check ScheduledTasksInfoStart at all, though only its dashboard,
+		// an administrator's page, sends it.
+		c.rt.log.Debug("periodic subscription from a user who is not an administrator; ignored", "remote", c.remote, "type", f.typ)
 		return
 	}
 	first, rest, _ := strings.Cut(data, ",")
 	delay, err1 := strconv.ParseInt(strings.TrimSpace(first), 10, 64)
 	interval, err2 := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
 	if err1 != nil || err2 != nil || delay < 0 || interval < 0 {
-		c.rt.log.Debug("SessionsStart with unreadable Data; ignored", "remote", c.remote, "data", data)
+		c.rt.log.Debug("periodic subscription with unreadable Data; ignored", "remote", c.remote, "type", f.typ, "data", data)
 		return
 	}
-	d := min(time.Duration(delay)*time.Millisecond, maxSessionsDelay)
-	every := max(time.Duration(interval)*time.Millisecond, minSessionsInterval)
+	d := min(time.Duration(delay)*time.Millisecond, maxPushDelay)
+	every := max(time.Duration(interval)*time.Millisecond, minPushInterval)
 	ctx, cancel := context.WithCancel(c.ctx)
-	sub := &sessionsSub{cancel: cancel, kick: make(chan struct{}, 1)}
+	sub := &subscription{cancel: cancel, kick: make(chan struct{}, 1)}
 	c.mu.Lock()
-	if c.sessions != nil {
-		c.sessions.cancel()
+	if old := c.subs[f]; old != nil {
+		old.cancel()
 	}
-	c.sessions = sub
+	if c.subs == nil {
+		c.subs = make(map[*feed]*subscription)
+	}
+	c.subs[f] = sub
 	c.mu.Unlock()
-	go c.sessionsLoop(ctx, sub, d, every)
+	go c.feedLoop(ctx, f, sub, d, every)
 }
 
-func (c *socketConn) stopSessions() {
+// unsubscribe handles a feed's Stop message.
+func (c *socketConn) unsubscribe(f *feed) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sessions != nil {
-		c.sessions.cancel()
-		c.sessions = nil
+	if sub := c.subs[f]; sub != nil {
+		sub.cancel()
+		delete(c.subs, f)
 	}
 }
 
-// kickSessions asks the subscription, if any, to push now.
-func (c *socketConn) kickSessions() {
+// subscribed reports whether f runs on the connection.
+func (c *socketConn) subscribed(f *feed) bool {
 	c.mu.Lock()
-	sub := c.sessions
+	defer c.mu.Unlock()
+	return c.subs[f] != nil
+}
+
+// kick asks f's subscription, if any, to push now.
+func (c *socketConn) kick(f *feed) {
+	c.mu.Lock()
+	sub := c.subs[f]
 	c.mu.Unlock()
 	if sub != nil {
 		select {
@@ -348,7 +412,7 @@ func (c *socketConn) kickSessions() {
 	}
 }
 
-func (c *socketConn) sessionsLoop(ctx context.Context, sub *sessionsSub, delay, every time.Duration) {
+func (c *socketConn) feedLoop(ctx context.Context, f *feed, sub *subscription, delay, every time.Duration) {
 	wait := time.NewTimer(delay)
 	defer wait.Stop()
 	select {
@@ -359,7 +423,7 @@ func (c *socketConn) sessionsLoop(ctx context.Context, sub *sessionsSub, delay, 
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		c.pushSessions(ctx)
+		c.push(ctx, f, sub)
 		select {
 		case <-ctx.Done():
 			return
@@ -370,17 +434,26 @@ func (c *socketConn) sessionsLoop(ctx context.Context, sub *sessionsSub, delay, 
 	}
 }
 
-func (c *socketConn) pushSessions(ctx context.Context) {
+func (c *socketConn) push(ctx context.Context, f *feed, sub *subscription) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	list, err := c.rt.sessionInfos(ctx, defaultActiveWithin, media.NilID, "")
+	data, err := f.read(ctx, c.rt)
 	if err != nil {
 		if ctx.Err() == nil {
-			c.rt.log.Warn("websocket: read sessions", "err", err)
+			c.rt.log.Warn("websocket: read what a subscription sends", "type", f.typ, "err", err)
 		}
 		return
 	}
-	if msg, err := encodeMessage("Sessions", list); err == nil {
+	msg, err := encodeMessage(f.typ, data)
+	if err != nil {
+		return
+	}
+	// Queued only while the subscription stands, under the lock Stop
+	// takes: once Stop is handled nothing of it follows, not even a push
+	// that was reading meanwhile. send does not block.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.subs[f] == sub {
 		c.send(msg)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -482,4 +485,258 @@ func TestSocketAcrossReplicas(t *testing.T) {
 			break
 		}
 	}
+}
+
+// connOf returns the server's side of a device's connection.
+func (s *testServer) connOf(device string) *socketConn {
+	s.t.Helper()
+	for _, c := range s.rt.hub.connections() {
+		if c.device == device {
+			return c
+		}
+	}
+	s.t.Fatalf("no connection of %s", device)
+	return nil
+}
+
+// until reads messages until one satisfies stop and returns them all.
+func (w *wsClient) until(what string, stop func(wsMessage) bool) []wsMessage {
+	w.t.Helper()
+	var seen []wsMessage
+	for {
+		m, err := w.read()
+		if err != nil {
+			w.t.Fatalf("waiting for %s: %v", what, err)
+		}
+		seen = append(seen, m)
+		if stop(m) {
+			return seen
+		}
+	}
+}
+
+// quiet sends a KeepAlive and checks that its answer is all that comes
+// before it, apart from the other types allowed.
+func (w *wsClient) quiet(why string, allowed ...string) {
+	w.t.Helper()
+	w.write(`{"MessageType":"KeepAlive"}`)
+	for _, m := range w.until("KeepAlive", func(m wsMessage) bool { return m.MessageType == "KeepAlive" }) {
+		if m.MessageType != "KeepAlive" && m.MessageType != "ForceKeepAlive" && !slices.Contains(allowed, m.MessageType) {
+			w.t.Errorf("%s: got %s %s", why, m.MessageType, m.Data)
+		}
+	}
+}
+
+// RefreshProgressIn reads RefreshProgress's Data back: strings, as
+// Jellyfin sends them.
+type RefreshProgressIn struct {
+	ItemID   string `json:"ItemId"`
+	Progress string
+}
+
+// progressOf reports whether m is RefreshProgress of item at pct.
+func progressOf(t *testing.T, m wsMessage, item, pct string) bool {
+	if m.MessageType != "RefreshProgress" {
+		return false
+	}
+	var p RefreshProgressIn
+	decodeData(t, m, &p)
+	return p.ItemID == item && p.Progress == pct
+}
+
+// taskEnded reports whether m is ScheduledTaskEnded with status.
+func taskEnded(t *testing.T, m wsMessage, status string) bool {
+	if m.MessageType != "ScheduledTaskEnded" {
+		return false
+	}
+	var r TaskResult
+	decodeData(t, m, &r)
+	if r.Key != scanTaskKey || r.ID != scanTaskID || r.Name != "Scan Media Library" || r.StartTimeUtc.IsZero() || r.EndTimeUtc.IsZero() {
+		t.Errorf("ScheduledTaskEnded: %s", m.Data)
+	}
+	return r.Status == status
+}
+
+// scanTaskIn finds the scan task in ScheduledTasksInfo's Data.
+func scanTaskIn(t *testing.T, m wsMessage) *TaskInfo {
+	t.Helper()
+	var tasks []TaskInfo
+	decodeData(t, m, &tasks)
+	for i := range tasks {
+		if tasks[i].Key == scanTaskKey {
+			return &tasks[i]
+		}
+	}
+	t.Fatalf("no scan task in %s", m.Data)
+	return nil
+}
+
+// addFilms adds a library of one empty film folder through s and returns
+// its id.
+func (s *testServer) addFilms(admin []string) string {
+	s.t.Helper()
+	dir := s.t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "Film (2000)"), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	q := url.Values{"name": {"Films"}, "collectionType": {"movies"}, "paths": {dir}, "refreshLibrary": {"false"}}
+	s.expect(req{"POST", "/Library/VirtualFolders?" + q.Encode(), nil, admin}, 204, nil)
+	var folders []VirtualFolderInfo
+	s.expect(req{"GET", "/Library/VirtualFolders", nil, admin}, 200, &folders)
+	if len(folders) != 1 {
+		s.t.Fatalf("virtual folders: %+v", folders)
+	}
+	return folders[0].ItemID
+}
+
+// TestSocketScan: an administrator's connection follows a library scan
+// that another replica runs (faked by writing its lease and progress into
+// the database, as that replica's scanner does) and one run here: task
+// list pushes, RefreshProgress for the library, ScheduledTaskEnded. Other
+// users hear nothing of it.
+func TestSocketScan(t *testing.T) {
+	for name, provider := range engines {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestServer(t, provider(t), func(rt *Router) { rt.scanPoll = 100 * time.Millisecond })
+			s.completeWizard()
+			s.addUser("admin", "root", true)
+			s.addUser("alice", "a", false)
+			adminTok := s.login("admin", "root", "admin-dev").AccessToken
+			lib := s.addFilms(as(adminTok))
+			ctx := t.Context()
+
+			// Alice's subscription is refused: handled before the KeepAlive
+			// that follows it, so it would stand by the time that is
+			// answered.
+			alice := s.dial(s.login("alice", "a", "alice-dev").AccessToken, "alice-dev")
+			alice.write(`{"MessageType":"ScheduledTasksInfoStart","Data":"0,1000"}`)
+			alice.quiet("alice's subscription")
+			if s.connOf("alice-dev").subscribed(tasksFeed) {
+				t.Error("a user who is not an administrator subscribed to ScheduledTasksInfo")
+			}
+
+			admin := s.dial(adminTok, "admin-dev")
+			admin.write(`{"MessageType":"ScheduledTasksInfoStart","Data":"0,1000"}`)
+			if task := scanTaskIn(t, admin.next("ScheduledTasksInfo")); task.State != "Idle" || task.CurrentProgressPercentage != nil ||
+				task.ID != scanTaskID || task.LastExecutionResult != nil {
+				t.Errorf("the scan task before any scan: %+v", task)
+			}
+
+			// Another replica scans: its progress reaches the library's
+			// card and the task list.
+			if err := s.store.TakeScanLease(ctx, "other-replica"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.store.ScanHeartbeat(ctx, "other-replica", 42.5, "Films"); err != nil {
+				t.Fatal(err)
+			}
+			admin.until("RefreshProgress 42.5", func(m wsMessage) bool { return progressOf(t, m, lib, "42.5") })
+			admin.until("the task running at 42.5", func(m wsMessage) bool {
+				if m.MessageType != "ScheduledTasksInfo" {
+					return false
+				}
+				task := scanTaskIn(t, m)
+				return task.State == "Running" && task.CurrentProgressPercentage != nil && *task.CurrentProgressPercentage == 42.5
+			})
+
+			// It ends: the card's ring goes (100), the task's end is
+			// announced and the task list shows it idle with its result.
+			if err := s.store.EndScan(ctx, "other-replica", "Completed", "0 items"); err != nil {
+				t.Fatal(err)
+			}
+			seen := admin.until("ScheduledTaskEnded", func(m wsMessage) bool { return taskEnded(t, m, "Completed") })
+			if !slices.ContainsFunc(seen, func(m wsMessage) bool { return progressOf(t, m, lib, "100") }) {
+				t.Error("no RefreshProgress 100 before ScheduledTaskEnded")
+			}
+			admin.until("the task idle after its run", func(m wsMessage) bool {
+				if m.MessageType != "ScheduledTasksInfo" {
+					return false
+				}
+				task := scanTaskIn(t, m)
+				return task.State == "Idle" && task.LastExecutionResult != nil && task.LastExecutionResult.Status == "Completed"
+			})
+
+			// A replica that dies mid-scan: its lease expires, and the scan
+			// is announced as aborted.
+			if err := s.store.TakeScanLease(ctx, "doomed-replica"); err != nil {
+				t.Fatal(err)
+			}
+			admin.until("RefreshProgress 0", func(m wsMessage) bool { return progressOf(t, m, lib, "0") })
+			if _, err := s.store.DB().Write.ExecContext(ctx, `UPDATE jellyha_scan SET heartbeat_ms = 0 WHERE name = 'library'`); err != nil {
+				t.Fatal(err)
+			}
+			admin.until("ScheduledTaskEnded Aborted", func(m wsMessage) bool { return taskEnded(t, m, "Aborted") })
+
+			// A scan run here ends as announced, however short it is.
+			s.expect(req{"POST", "/Library/Refresh", nil, as(adminTok)}, 204, nil)
+			admin.until("ScheduledTaskEnded of the refresh", func(m wsMessage) bool { return taskEnded(t, m, "Completed") })
+
+			// Alice heard none of it: anything sent to her meanwhile was
+			// queued before the administrator could read it.
+			alice.quiet("alice during the scans")
+
+			// Stop ends the pushes: the subscription is gone once the
+			// KeepAlive sent after it is answered, and nothing of it comes
+			// in the next period either.
+			admin.write(`{"MessageType":"ScheduledTasksInfoStop"}`)
+			admin.quiet("after ScheduledTasksInfoStop", "ScheduledTasksInfo", "RefreshProgress", "ScheduledTaskEnded")
+			if s.connOf("admin-dev").subscribed(tasksFeed) {
+				t.Error("ScheduledTasksInfo still subscribed after Stop")
+			}
+			time.Sleep(1500 * time.Millisecond)
+			admin.quiet("a period after ScheduledTasksInfoStop")
+		})
+	}
+}
+
+// TestSocketScanAcrossReplicas: two routers on one PostgreSQL database, as
+// two replicas are; an administrator connected to A follows scans run
+// through B, with no event bus between them.
+func TestSocketScanAcrossReplicas(t *testing.T) {
+	dsn := testdb.NewPostgres(t)
+	replica := func() *testServer {
+		p, err := database.NewPostgres(dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newTestServer(t, p, func(rt *Router) { rt.scanPoll = 100 * time.Millisecond })
+	}
+	a, b := replica(), replica()
+	b.completeWizard()
+	b.addUser("admin", "root", true)
+	adminTok := b.login("admin", "root", "admin-dev").AccessToken
+	lib := b.addFilms(as(adminTok))
+
+	atA := a.dial(adminTok, "admin-dev")
+	atA.write(`{"MessageType":"ScheduledTasksInfoStart","Data":"0,1000"}`)
+	atA.next("ScheduledTasksInfo")
+
+	// B's scanner, as far as the database shows it.
+	if err := b.store.TakeScanLease(t.Context(), "replica-b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.ScanHeartbeat(t.Context(), "replica-b", 12.25, "Films"); err != nil {
+		t.Fatal(err)
+	}
+	atA.until("RefreshProgress 12.25 at A", func(m wsMessage) bool { return progressOf(t, m, lib, "12.25") })
+	if err := b.store.EndScan(t.Context(), "replica-b", "Failed", "disk gone"); err != nil {
+		t.Fatal(err)
+	}
+	var failed TaskResult
+	decodeData(t, atA.next("ScheduledTaskEnded"), &failed)
+	if failed.Status != "Failed" || failed.ErrorMessage != "disk gone" {
+		t.Errorf("ScheduledTaskEnded at A: %+v", failed)
+	}
+
+	// A real scan through B.
+	b.expect(req{"POST", "/Library/Refresh", nil, as(adminTok)}, 204, nil)
+	atA.until("ScheduledTaskEnded of B's refresh at A", func(m wsMessage) bool { return taskEnded(t, m, "Completed") })
+	atA.until("the task idle at A", func(m wsMessage) bool {
+		if m.MessageType != "ScheduledTasksInfo" {
+			return false
+		}
+		task := scanTaskIn(t, m)
+		return task.State == "Idle" && task.LastExecutionResult != nil && task.LastExecutionResult.Status == "Completed"
+	})
 }
