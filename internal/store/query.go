@@ -640,6 +640,18 @@ func (s *Store) QueryItems(ctx context.Context, q *ItemQuery) (*ItemPage, error)
 	// read and sort every matching row for every page.
 	selectCols := append([]string{`b."Id" AS pid`}, cols...)
 	inner := `SELECT ` + strings.Join(selectCols, ", ") + ` FROM ` + from + ` WHERE ` + strings.Join(pageWhere.parts, " AND ")
+	search := strings.TrimSpace(q.SearchTerm) != ""
+	if search && !byPlayed && s.db.Engine == schema.PostgreSQL {
+		// A search finds its matches first, then orders them. PostgreSQL
+		// guesses that a third of the items match LIKE '%term%', so it
+		// walks the name index to stop at the page's end; for a term
+		// that matches nothing that is every item, in index order: 630
+		// ms for films, where reading the 20,000 films by type and
+		// sorting the matches takes 20. A subquery with an OFFSET is not
+		// flattened, which keeps the search apart from the order.
+		inner = `SELECT ` + strings.Join(selectCols, ", ") + ` FROM (SELECT * FROM ` + from + ` WHERE ` +
+			strings.Join(pageWhere.parts, " AND ") + ` OFFSET 0) b`
+	}
 	innerArgs := append(append([]any{}, keyArgs...), pageWhere.args...)
 	orderBy := ` ORDER BY ` + strings.Join(order, ", ")
 	offset := max(q.StartIndex, 0)
@@ -684,6 +696,11 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 		args = append(append(innerArgs, pageExtraArgs(q.UserID, folders)...), user, user)
 	}
 
+	// A search's LIKE terms and types decide the plan (see
+	// PlannedForValues); other pages keep the cached statement.
+	if search {
+		args = s.db.PlannedForValues(args)
+	}
 	page := &ItemPage{}
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		page.Items = nil
@@ -718,13 +735,17 @@ ORDER BY ` + strings.Join(outerOrder, ", ")
 		page.Total = start + len(page.Items)
 	default:
 		count := `SELECT COUNT(*) FROM "BaseItems" b WHERE ` + strings.Join(c.parts, " AND ")
+		countArgs := c.args
+		if search {
+			countArgs = s.db.PlannedForValues(countArgs)
+		}
 		var err error
 		if strings.Contains(count, `"UserData"`) {
 			// Played, favourite, resumable...: play state changes
 			// without a BaseItems write, so such counts are not cached.
-			err = s.queryRow(ctx, count, c.args, &page.Total)
+			err = s.queryRow(ctx, count, countArgs, &page.Total)
 		} else {
-			page.Total, err = s.countOf(ctx, count, c.args)
+			page.Total, err = s.countOf(ctx, count, countArgs)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("store: count items: %w", err)
