@@ -580,6 +580,26 @@ describe('images', () => {
 	it('an image type the item lacks is 404', async () => {
 		await fails(404, getImageApi(api).getItemImage({ itemId: byName['Colour Bars'].Id, imageType: ImageType.Banner }));
 	});
+
+	it('a profile picture uploads in base64, shows as PrimaryImageTag, reads back anonymously and deletes', async () => {
+		const images = getImageApi(api);
+		await fails(404, getImageApi(anon).getUserImage({ userId: me.Id }));
+		const poster = await images.getItemImage({ itemId: byName['Colour Bars'].Id, imageType: ImageType.Primary }, { responseType: 'arraybuffer' });
+		const jpeg = Buffer.from(poster.data);
+		// Jellyfin 10.11 reads the body as base64 text; the SDK passes a
+		// string through as it is.
+		await done(images.postUserImage({ userId: me.Id, body: jpeg.toString('base64') }, { headers: { 'Content-Type': 'image/jpeg' } }));
+		const user = await ok('UserDto', getUserApi(api).getCurrentUser());
+		assert.match(user.PrimaryImageTag ?? '', /^[0-9a-f]{32}$/, 'PrimaryImageTag');
+		const res = await getImageApi(anon).getUserImage({ userId: me.Id, tag: user.PrimaryImageTag }, { responseType: 'arraybuffer' });
+		assert.equal(res.status, 200);
+		assert.match(res.headers['content-type'], /^image\/jpeg/);
+		assert.ok(Buffer.from(res.data).equals(jpeg), 'the picture reads back as uploaded');
+		await fails(400, images.postUserImage({ userId: me.Id, body: 'not an image' }, { headers: { 'Content-Type': 'image/jpeg' } }));
+		await done(images.deleteUserImage({ userId: me.Id }));
+		await fails(404, getImageApi(anon).getUserImage({ userId: me.Id }));
+		assert.equal((await ok('UserDto', getUserApi(api).getCurrentUser())).PrimaryImageTag ?? null, null);
+	});
 });
 
 describe('play state', () => {

@@ -95,6 +95,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv.SetEvents(bus)
 	srv.SetScanner(newScanner(st2, cfg, log))
 	srv.SetCacheDir(cfg.CacheDir)
+	srv.SetConfigDir(cfg.ConfigDir)
 	if *webDir != "" {
 		if err := srv.SetWebDir(*webDir); err != nil {
 			return err

@@ -19,8 +19,12 @@ type UserDto struct {
 	EnableAutoLogin       bool
 	LastLoginDate         *Time `json:",omitempty"`
 	LastActivityDate      *Time `json:",omitempty"`
-	Configuration         UserConfiguration
-	Policy                UserPolicy
+	// PrimaryImageTag is the picture's tag (media.UserImage.Tag), left
+	// out when the user has none; clients ask for /Users/{id}/Images/Primary
+	// only when it is set, and cache the picture by it.
+	PrimaryImageTag string `json:",omitempty"`
+	Configuration   UserConfiguration
+	Policy          UserPolicy
 }
 
 // UserConfiguration is a user's display and playback preferences. The store
@@ -177,6 +181,7 @@ func (rt *Router) userDto(u *media.User, perms map[media.PermissionKind]bool) *U
 		HasConfiguredPassword: has,
 		LastLoginDate:         timePtr(u.LastLoginDate),
 		LastActivityDate:      timePtr(u.LastActivityDate),
+		PrimaryImageTag:       primaryImageTag(u),
 		Configuration:         defaultUserConfiguration(),
 		Policy:                policy,
 	}
@@ -276,4 +281,11 @@ func (rt *Router) sessionInfo(r *http.Request, u *media.User, d *media.Device) *
 func sessionID(appName, deviceID string) string {
 	sum := dotnetMD5(appName + deviceID)
 	return hex.EncodeToString(sum[:])
+}
+
+func primaryImageTag(u *media.User) string {
+	if u.ProfileImage == nil {
+		return ""
+	}
+	return u.ProfileImage.Tag()
 }

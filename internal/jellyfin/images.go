@@ -9,11 +9,13 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "image/gif" // decodes GIF artwork too
 
@@ -158,32 +160,54 @@ func (rt *Router) getImage(w http.ResponseWriter, r *http.Request, _ *principal)
 	if err != nil || st.IsDir() {
 		return media.Errorf(media.ENOTFOUND, "the image file of item %s is missing", id)
 	}
+	return rt.serveImage(w, r, picture{
+		body:        f,
+		contentType: contentType(img.Path),
+		modTime:     st.ModTime(),
+		version:     fmt.Sprintf("%s|%d|%d", img.Path, st.ModTime().UnixNano(), st.Size()),
+	}, z)
+}
+
+// picture is an image to serve, from a file or from the database.
+type picture struct {
+	body        io.ReadSeeker
+	contentType string
+	modTime     time.Time
+	// version names these bytes for the resize cache: it must change
+	// whenever they do (a file's path, modification time and size; a
+	// stored picture's tag).
+	version string
+}
+
+// serveImage answers with pic, resized and re-encoded as z asks; resized
+// copies are kept in the cache directory under pic.version and z.
+func (rt *Router) serveImage(w http.ResponseWriter, r *http.Request, pic picture, z resize) error {
 	// Clients ask by tag and the tag changes with the image.
 	w.Header().Set("Cache-Control", "public, max-age=31536000")
 	if z.none() {
-		w.Header().Set("Content-Type", contentType(img.Path))
-		http.ServeContent(w, r, "", st.ModTime(), f)
+		w.Header().Set("Content-Type", pic.contentType)
+		http.ServeContent(w, r, "", pic.modTime, pic.body)
 		return nil
 	}
-	key := sha256.Sum256(fmt.Appendf(nil, "%s|%d|%d|%+v", img.Path, st.ModTime().UnixNano(), st.Size(), z))
+	key := sha256.Sum256(fmt.Appendf(nil, "%s|%+v", pic.version, z))
 	name := hex.EncodeToString(key[:16])
 	dir := rt.imageCacheDir()
 	for _, ext := range []string{".jpg", ".png"} {
 		if c, err := os.Open(filepath.Join(dir, name+ext)); err == nil { //nolint:gosec // name is a hash
 			defer c.Close()
 			w.Header().Set("Content-Type", contentType(ext))
-			http.ServeContent(w, r, "", st.ModTime(), c)
+			http.ServeContent(w, r, "", pic.modTime, c)
 			return nil
 		}
 	}
-	src, format, err := image.Decode(f)
+	src, format, err := image.Decode(pic.body)
 	if err != nil {
 		// Not a format the standard library reads (WebP...): the original.
-		if _, err := f.Seek(0, 0); err != nil {
+		if _, err := pic.body.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
-		w.Header().Set("Content-Type", contentType(img.Path))
-		http.ServeContent(w, r, "", st.ModTime(), f)
+		w.Header().Set("Content-Type", pic.contentType)
+		http.ServeContent(w, r, "", pic.modTime, pic.body)
 		return nil
 	}
 	b := src.Bounds()
@@ -205,7 +229,7 @@ func (rt *Router) getImage(w http.ResponseWriter, r *http.Request, _ *principal)
 	}
 	rt.cacheImage(dir, name+ext, buf.Bytes())
 	w.Header().Set("Content-Type", contentType(ext))
-	http.ServeContent(w, r, "", st.ModTime(), bytes.NewReader(buf.Bytes()))
+	http.ServeContent(w, r, "", pic.modTime, bytes.NewReader(buf.Bytes()))
 	return nil
 }
 

@@ -174,6 +174,7 @@ type AuthenticationResultIn struct {
 // UserIn reads a UserDto back.
 type UserIn struct {
 	Name, ID, ServerID string
+	PrimaryImageTag    string
 	HasPassword        bool
 	LastLoginDate      string
 	Configuration      map[string]any
@@ -620,6 +621,12 @@ var wantAccess = map[string]access{
 	"GET /System/Info/Public":                              accessPublic,
 	"GET /System/Ping":                                     accessPublic,
 	"GET /Users/Public":                                    accessPublic,
+	"GET /UserImage":                                       accessPublic,
+	"HEAD /UserImage":                                      accessPublic,
+	"GET /Users/{userId}/Images/{imageType}":               accessPublic,
+	"HEAD /Users/{userId}/Images/{imageType}":              accessPublic,
+	"GET /Users/{userId}/Images/{imageType}/{imageIndex}":  accessPublic,
+	"HEAD /Users/{userId}/Images/{imageType}/{imageIndex}": accessPublic,
 	"GET /health":                                          accessPublic,
 	"GET /health/live":                                     accessPublic,
 	"GET /health/ready":                                    accessPublic,

@@ -32,11 +32,13 @@ type Router struct {
 	hostName string
 	// cacheDir holds resized images (SetCacheDir).
 	cacheDir string
-	touch    *touchCache
-	routes   []route
-	norm     *normaliser
-	mux      *http.ServeMux
-	scanner  *scan.Scanner
+	// configDir is Jellyfin's configuration directory (SetConfigDir).
+	configDir string
+	touch     *touchCache
+	routes    []route
+	norm      *normaliser
+	mux       *http.ServeMux
+	scanner   *scan.Scanner
 
 	// events carries change notices to the WebSocket clients of every
 	// replica (SetEvents); hub is this replica's connections.

@@ -49,6 +49,21 @@ func (rt *Router) table() []route {
 		{"DELETE", "/Users/{userId}", rt.deleteUser, accessAdmin},
 		{"POST", "/Users/{userId}/Password", rt.updatePassword, accessSelf},
 		{"POST", "/Users/{userId}/Policy", rt.updatePolicy, accessAdmin},
+		// Profile pictures (userimages.go): anonymous to read, as in
+		// Jellyfin (the login screen shows them); the user's or an
+		// administrator's to change.
+		{"GET", "/UserImage", rt.getUserImage, accessPublic},
+		{"HEAD", "/UserImage", rt.getUserImage, accessPublic},
+		{"POST", "/UserImage", rt.postUserImage, accessUser},
+		{"DELETE", "/UserImage", rt.deleteUserImage, accessUser},
+		{"GET", "/Users/{userId}/Images/{imageType}", rt.getUserImage, accessPublic},
+		{"HEAD", "/Users/{userId}/Images/{imageType}", rt.getUserImage, accessPublic},
+		{"GET", "/Users/{userId}/Images/{imageType}/{imageIndex}", rt.getUserImage, accessPublic},
+		{"HEAD", "/Users/{userId}/Images/{imageType}/{imageIndex}", rt.getUserImage, accessPublic},
+		{"POST", "/Users/{userId}/Images/{imageType}", rt.postUserImage, accessSelf},
+		{"POST", "/Users/{userId}/Images/{imageType}/{imageIndex}", rt.postUserImage, accessSelf},
+		{"DELETE", "/Users/{userId}/Images/{imageType}", rt.deleteUserImage, accessSelf},
+		{"DELETE", "/Users/{userId}/Images/{imageType}/{imageIndex}", rt.deleteUserImage, accessSelf},
 
 		// §3.1, §3.2 what clients ask during setup.
 		{"GET", "/Branding/Configuration", rt.brandingConfiguration, accessPublic},

@@ -1,6 +1,11 @@
 package media
 
-import "time"
+import (
+	"crypto/md5" //nolint:gosec // Jellyfin's cache tags are MD5 sums
+	"encoding/hex"
+	"strconv"
+	"time"
+)
 
 // This file holds rows of Jellyfin's library and per-user tables that the
 // bulk writers (store.BulkInsert*) take: everything a scanned library and its
@@ -331,4 +336,19 @@ type UserImage struct {
 	UserID       ID
 	Path         string
 	LastModified time.Time
+}
+
+// dotnetEpochTicks is 1970-01-01 in .NET ticks (100 ns since 0001-01-01).
+const dotnetEpochTicks = 621355968000000000
+
+// Tag is the picture's cache tag as Jellyfin computes it (ImageProcessor's
+// GetImageCacheTag: the MD5 of Path followed by LastModified's .NET ticks,
+// as 32 hex digits). Computing it Jellyfin's way keeps the tags of users
+// migrated from Jellyfin, so clients keep their cached pictures; it changes
+// whenever a new picture is stored, since LastModified does.
+func (im *UserImage) Tag() string {
+	t := im.LastModified
+	ticks := t.Unix()*10_000_000 + int64(t.Nanosecond()/100) + dotnetEpochTicks
+	sum := md5.Sum([]byte(im.Path + strconv.FormatInt(ticks, 10))) //nolint:gosec // a cache tag, not a secret
+	return hex.EncodeToString(sum[:])
 }

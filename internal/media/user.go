@@ -35,6 +35,10 @@ type User struct {
 
 	// RowVersion is Jellyfin's optimistic concurrency token.
 	RowVersion int64
+
+	// ProfileImage is the user's picture (their ImageInfos row), nil when
+	// they have none. Only UserID, Path and LastModified are read.
+	ProfileImage *UserImage
 }
 
 // PermissionKind is Jellyfin's PermissionKind enum, stored as an integer in

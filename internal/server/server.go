@@ -62,6 +62,10 @@ func (s *Server) SetTranscoder(m *transcode.Manager) { s.api.SetTranscoder(m) }
 // SetCacheDir sets where resized images are cached.
 func (s *Server) SetCacheDir(dir string) { s.api.SetCacheDir(dir) }
 
+// SetConfigDir sets Jellyfin's configuration directory, under which users'
+// uploaded pictures are named (users/<name>/profile.<ext>).
+func (s *Server) SetConfigDir(dir string) { s.api.SetConfigDir(dir) }
+
 // Handler returns the server's handler: the web client's files when
 // SetWebDir gave them, and the Jellyfin API.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.route) }

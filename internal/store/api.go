@@ -116,6 +116,11 @@ func (s *Store) DeleteUserKeepingAdmin(ctx context.Context, id media.ID) error {
 		if isAdmin > 0 && admins <= 1 {
 			return media.Errorf(media.EINVALID, "the user %q cannot be deleted because there must be at least one administrator", name)
 		}
+		// The picture's bytes are jellyha's and have no foreign key to
+		// cascade through; ImageInfos goes with the user.
+		if _, err := t.exec(ctx, `DELETE FROM jellyha_user_images WHERE user_id = ?`, database.GUID(id)); err != nil {
+			return err
+		}
 		_, err := t.exec(ctx, `DELETE FROM "Users" WHERE "Id" = ?`, database.GUID(id))
 		return err
 	})

@@ -125,18 +125,25 @@ const userColumns = `u."Id", u."Username", u."InternalId", COALESCE(u."Password"
   (SELECT COALESCE(MAX(CASE WHEN p."Kind" = 1 AND p."Value" THEN 1 ELSE 0 END), 0) FROM "Permissions" p WHERE p."UserId" = u."Id"),
   (SELECT COALESCE(MAX(CASE WHEN p."Kind" = 2 AND p."Value" THEN 1 ELSE 0 END), 0) FROM "Permissions" p WHERE p."UserId" = u."Id"),
   (SELECT COALESCE(MAX(CASE WHEN p."Kind" = 16 AND p."Value" THEN 1 ELSE 0 END), 0) FROM "Permissions" p WHERE p."UserId" = u."Id"),
-  COALESCE((SELECT f."Value" FROM "Preferences" f WHERE f."UserId" = u."Id" AND f."Kind" = 5), '')`
+  COALESCE((SELECT f."Value" FROM "Preferences" f WHERE f."UserId" = u."Id" AND f."Kind" = 5), ''),
+  (SELECT i."Path" FROM "ImageInfos" i WHERE i."UserId" = u."Id"),
+  (SELECT i."LastModified" FROM "ImageInfos" i WHERE i."UserId" = u."Id")`
 
 func scanUser(sc interface{ Scan(...any) error }) (*media.User, error) {
 	var u media.User
 	var lockout sql.NullInt64
 	var admin, hidden, disabled, allFolders int
 	var folders string
+	var imagePath sql.NullString
+	var imageModified *time.Time
 	err := sc.Scan(database.ScanGUID{ID: &u.ID}, &u.Name, &u.InternalID, &u.PasswordHash, &u.InvalidLoginAttemptCount,
 		&lockout, database.ScanTime{T: &u.LastLoginDate}, database.ScanTime{T: &u.LastActivityDate}, &u.RowVersion,
-		&admin, &hidden, &disabled, &allFolders, &folders)
+		&admin, &hidden, &disabled, &allFolders, &folders, &imagePath, database.ScanTime{T: &imageModified})
 	if err != nil {
 		return nil, err
+	}
+	if imagePath.Valid && imageModified != nil {
+		u.ProfileImage = &media.UserImage{UserID: u.ID, Path: imagePath.String, LastModified: *imageModified}
 	}
 	if lockout.Valid {
 		n := int(lockout.Int64)
