@@ -117,7 +117,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		u := *r.URL
 		u.Path = webPrefix + strings.TrimPrefix(p[len(webPrefix)-1:], "/")
 		u.RawPath = ""
-		http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
+		http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently) //nolint:gosec // G710: always under /web/ on this host
 	case s.web == nil && p == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = fmt.Fprintf(w, "jellyha: a Jellyfin %s server. No web client is served here: start it with --webdir\n"+

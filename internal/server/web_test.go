@@ -98,6 +98,8 @@ func TestWebClient(t *testing.T) {
 		{"/Web", reply{code: http.StatusMovedPermanently, location: "/web/"}},
 		{"/wEb/themes/dark/theme.css?v=1", reply{code: http.StatusMovedPermanently, location: "/web/themes/dark/theme.css?v=1"}},
 		{"/webos", reply{code: http.StatusNotFound}},
+		// A doubled slash cannot turn it into another host.
+		{"/WEB//evil.example/x", reply{code: http.StatusMovedPermanently, location: "/web/evil.example/x"}},
 		{"/web/assets/fonts/x.woff2", reply{code: http.StatusOK, ctype: "font/woff2", body: "wOF2"}},
 		{"/web/themes/dark/theme.css", reply{code: http.StatusOK, ctype: "text/css; charset=utf-8", body: "body{}"}},
 		{"/web/config.json", reply{code: http.StatusOK, ctype: "application/json", body: files["config.json"]}},
