@@ -54,7 +54,7 @@ func valueNames(c *cond, col string, vq *ValueQuery) {
 // ItemValues lists the ItemValues of vq.Types used by vq.Items' items,
 // one per CleanValue (the first id of it), by name.
 func (s *Store) ItemValues(ctx context.Context, vq *ValueQuery) (*ValuePage, error) {
-	items := s.where(vq.Items, false)
+	items := s.where(vq.Items, forPage)
 	types := make([]any, len(vq.Types))
 	for i, t := range vq.Types {
 		types[i] = int(t)
@@ -110,7 +110,7 @@ func (s *Store) ItemValues(ctx context.Context, vq *ValueQuery) (*ValuePage, err
 
 // People lists the people credited on vq.Items' items, by name.
 func (s *Store) People(ctx context.Context, vq *ValueQuery) (*ValuePage, error) {
-	items := s.where(vq.Items, false)
+	items := s.where(vq.Items, forPage)
 	c := &cond{}
 	perPerson, err := s.probePerName(ctx, items, vq.Limit > 0)
 	if err != nil {
@@ -214,7 +214,7 @@ func (s *Store) valueTotal(ctx context.Context, page *ValuePage, vq *ValueQuery,
 
 // ItemYears lists the production years of vq.Items' items, ascending.
 func (s *Store) ItemYears(ctx context.Context, q *ItemQuery) ([]int, error) {
-	c := s.where(q, false)
+	c := s.where(q, forAll)
 	years, err := queryList(ctx, s, `SELECT DISTINCT b."ProductionYear" FROM "BaseItems" b WHERE b."ProductionYear" IS NOT NULL AND `+
 		strings.Join(c.parts, " AND ")+` ORDER BY b."ProductionYear"`, c.args,
 		func(sc interface{ Scan(...any) error }) (int, error) {
@@ -230,7 +230,7 @@ func (s *Store) ItemYears(ctx context.Context, q *ItemQuery) ([]int, error) {
 
 // ItemRatings lists the official ratings of q's items, by name.
 func (s *Store) ItemRatings(ctx context.Context, q *ItemQuery) ([]string, error) {
-	c := s.where(q, false)
+	c := s.where(q, forAll)
 	ratings, err := queryList(ctx, s, `SELECT DISTINCT b."OfficialRating" FROM "BaseItems" b WHERE b."OfficialRating" IS NOT NULL AND b."OfficialRating" <> '' AND `+
 		strings.Join(c.parts, " AND ")+` ORDER BY b."OfficialRating"`, c.args,
 		func(sc interface{ Scan(...any) error }) (string, error) {
