@@ -70,7 +70,7 @@ func (rt *Router) userImagePath(u *media.User, ext string) string {
 // of a legacy path (already checked by accessSelf when it changes
 // something), else the userId query parameter, else the caller. When
 // changing it, someone else's is for administrators only (Jellyfin's
-// AssertCanUpdateUser).
+// AssertCanUpdateUser). A legacy path's image type is checked last.
 func (rt *Router) userImageOwner(r *http.Request, p *principal, changing bool) (media.ID, error) {
 	raw := r.PathValue("userId")
 	if raw == "" {
@@ -89,7 +89,7 @@ func (rt *Router) userImageOwner(r *http.Request, p *principal, changing bool) (
 	if changing && !p.admin() && (p.user == nil || p.user.ID != id) {
 		return id, media.Errorf(media.EFORBIDDEN, "User is not allowed to update the image.")
 	}
-	return id, nil
+	return id, checkUserImageType(r)
 }
 
 // checkUserImageType rejects a legacy path's image type Jellyfin would not
@@ -107,9 +107,6 @@ func checkUserImageType(r *http.Request) error {
 func (rt *Router) getUserImage(w http.ResponseWriter, r *http.Request, p *principal) error {
 	id, err := rt.userImageOwner(r, p, false)
 	if err != nil {
-		return err
-	}
-	if err := checkUserImageType(r); err != nil {
 		return err
 	}
 	z, err := readResize(r)
@@ -155,9 +152,6 @@ func (rt *Router) getUserImage(w http.ResponseWriter, r *http.Request, p *princi
 func (rt *Router) postUserImage(w http.ResponseWriter, r *http.Request, p *principal) error {
 	id, err := rt.userImageOwner(r, p, true)
 	if err != nil {
-		return err
-	}
-	if err := checkUserImageType(r); err != nil {
 		return err
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -242,9 +236,6 @@ func (rt *Router) removeUserImageFile(path string) {
 func (rt *Router) deleteUserImage(w http.ResponseWriter, r *http.Request, p *principal) error {
 	id, err := rt.userImageOwner(r, p, true)
 	if err != nil {
-		return err
-	}
-	if err := checkUserImageType(r); err != nil {
 		return err
 	}
 	ctx := r.Context()
