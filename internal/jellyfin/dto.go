@@ -206,6 +206,7 @@ type SessionInfo struct {
 	ID                       string `json:"Id"`
 	UserID                   string `json:"UserId"`
 	UserName                 string
+	UserPrimaryImageTag      string `json:",omitempty"`
 	Client                   string
 	LastActivityDate         Time
 	LastPlaybackCheckIn      Time

@@ -263,14 +263,28 @@ func (rt *Router) sessionInfos(ctx context.Context, within time.Duration, only m
 		return nil, err
 	}
 	out := []*SessionInfo{}
+	users := map[media.ID]*media.User{} // read once per user, not per session
+	userOf := func(id media.ID) *media.User {
+		u, ok := users[id]
+		if !ok {
+			u, _ = rt.store.User(ctx, id) // a user deleted meanwhile: nil
+			users[id] = u
+		}
+		return u
+	}
 	for _, s := range sessions {
 		if (!only.IsZero() && s.UserID != only) || (device != "" && s.DeviceID != device) {
 			continue
 		}
 		info := rt.sessionDto(s)
+		u := userOf(s.UserID)
+		if u != nil && u.ProfileImage != nil {
+			// The dashboard shows each session's user by their picture.
+			info.UserPrimaryImageTag = u.ProfileImage.Tag()
+		}
 		if !s.ItemID.IsZero() {
 			// The item as its user sees it, without their play state.
-			if u, err := rt.store.User(ctx, s.UserID); err == nil {
+			if u != nil {
 				v, err := rt.viewerFor(ctx, u)
 				if err != nil {
 					return nil, err

@@ -1,6 +1,7 @@
 package jellyfin
 
 import (
+	"encoding/base64"
 	"slices"
 	"strconv"
 	"testing"
@@ -12,6 +13,7 @@ import (
 // SessionIn reads a SessionInfoDto back.
 type SessionIn struct {
 	ID, UserID, UserName, Client, DeviceID string
+	UserPrimaryImageTag                    string
 	NowPlayingItem                         *ItemIn
 	PlayState                              struct {
 		PositionTicks                         *int64
@@ -72,9 +74,21 @@ func TestPlayState(t *testing.T) {
 			bobs[0].PlayState.PlayMethod != "DirectPlay" || bobs[0].DeviceID != "bob-dev" || !hex32.MatchString(bobs[0].ID) {
 			t.Errorf("bob's sessions while playing: %+v", bobs)
 		}
+		// The dashboard shows a session's user by their picture: a new
+		// picture's tag reaches the session list.
+		before := bobs[0].UserPrimaryImageTag
+		if code, body := e.do(req{"POST", "/UserImage", base64.StdEncoding.EncodeToString(testPicture(t, 8, 8, false)),
+			append(as(e.bob), "Content-Type", "image/png")}); code != 204 {
+			t.Fatalf("upload bob's picture: %d %s", code, body)
+		}
+		var bob UserIn
+		e.expect(req{"GET", "/Users/Me", nil, as(e.bob)}, 200, &bob)
 		var adminSees []string
 		for _, s := range sessions(e.admin) {
 			adminSees = append(adminSees, s.UserName)
+			if s.UserName == "bob" && (s.UserPrimaryImageTag == "" || s.UserPrimaryImageTag != bob.PrimaryImageTag || s.UserPrimaryImageTag == before) {
+				t.Errorf("bob's session has tag %q (before the upload %q), his user %q", s.UserPrimaryImageTag, before, bob.PrimaryImageTag)
+			}
 		}
 		if !slices.Contains(adminSees, "bob") {
 			t.Errorf("the administrator sees %v", adminSees)
