@@ -61,6 +61,9 @@ func newTestServer(t testing.TB, p database.Provider, fn func(rt *Router)) *test
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Uploaded user pictures are also written as files under it: a test's
+	// own folder, not the system's temporary one.
+	rt.SetConfigDir(t.TempDir())
 	if fn != nil {
 		fn(rt)
 	}
