@@ -66,12 +66,7 @@ func (s *Store) ItemValues(ctx context.Context, vq *ValueQuery) (*ValuePage, err
 		return nil, fmt.Errorf("store: item values: %w", err)
 	}
 	used := func(alias string) string {
-		if perValue {
-			return `EXISTS (SELECT 1 FROM "ItemValuesMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
-  WHERE m."ItemValueId" = ` + alias + `."ItemValueId" AND ` + strings.Join(items.parts, " AND ") + s.probeEach() + `)`
-		}
-		return alias + `."ItemValueId" IN (SELECT m."ItemValueId" FROM "ItemValuesMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
-  WHERE ` + strings.Join(items.parts, " AND ") + `)`
+		return s.usedBy(perValue, items, `"ItemValuesMap"`, `"ItemValueId"`, alias+`."ItemValueId"`)
 	}
 	c.add(used("v"), items.args...)
 	valueNames(c, `v."Value"`, vq)
@@ -116,13 +111,7 @@ func (s *Store) People(ctx context.Context, vq *ValueQuery) (*ValuePage, error) 
 	if err != nil {
 		return nil, fmt.Errorf("store: people: %w", err)
 	}
-	if perPerson {
-		c.add(`EXISTS (SELECT 1 FROM "PeopleBaseItemMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
-  WHERE m."PeopleId" = p."Id" AND `+strings.Join(items.parts, " AND ")+s.probeEach()+`)`, items.args...)
-	} else {
-		c.add(`p."Id" IN (SELECT m."PeopleId" FROM "PeopleBaseItemMap" m JOIN "BaseItems" b ON b."Id" = m."ItemId"
-  WHERE `+strings.Join(items.parts, " AND ")+`)`, items.args...)
-	}
+	c.add(s.usedBy(perPerson, items, `"PeopleBaseItemMap"`, `"PeopleId"`, `p."Id"`), items.args...)
 	if len(vq.PersonTypes) > 0 {
 		c.add(`p."PersonType" IN (`+placeholders(len(vq.PersonTypes))+`)`, strs(vq.PersonTypes)...)
 	}
@@ -178,6 +167,20 @@ func (s *Store) probePerName(ctx context.Context, items *cond, limited bool) (bo
 	err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM "BaseItems" b WHERE `+strings.Join(items.parts, " AND ")+
 		` LIMIT `+strconv.Itoa(fewItems+1)+`) s`, items.args, &n)
 	return n > fewItems, err
+}
+
+// usedBy is the condition that the name key (a column of the outer query)
+// is on one of the items of items, through the map table linking names to
+// items by its column col: probed for this name (perName) or gathered
+// from the items (see probePerName).
+func (s *Store) usedBy(perName bool, items *cond, mapTable, col, key string) string {
+	where := strings.Join(items.parts, " AND ")
+	if perName {
+		return `EXISTS (SELECT 1 FROM ` + mapTable + ` m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+  WHERE m.` + col + ` = ` + key + ` AND ` + where + s.probeEach() + `)`
+	}
+	return key + ` IN (SELECT m.` + col + ` FROM ` + mapTable + ` m JOIN "BaseItems" b ON b."Id" = m."ItemId"
+  WHERE ` + where + `)`
 }
 
 // probeEach ends a probing subquery. PostgreSQL does not flatten a
