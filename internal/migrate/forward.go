@@ -259,6 +259,18 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 SELECT 'StartupWizardCompleted', 'true' WHERE EXISTS (SELECT 1 FROM "Users") ON CONFLICT (key) DO NOTHING`); err != nil {
 		return rep, err
 	}
+	// A jellyha database keeps the server's id in its own settings, and
+	// the apps know the server by it: it moves with the data, or they
+	// would take the server for a new one. A Jellyfin database has none
+	// (Jellyfin keeps its id in a file), and jellyha makes one at start.
+	if id, ok, err := sourceSetting(ctx, f.src, "ServerId"); err != nil {
+		return rep, err
+	} else if ok {
+		if _, err := target.Write.ExecContext(ctx, `INSERT INTO jellyha_settings (key, value) VALUES ('ServerId', $1)
+ON CONFLICT (key) DO NOTHING`, id); err != nil {
+			return rep, err
+		}
+	}
 	t0 = time.Now()
 	if rep.Sequences, err = f.resetSequences(ctx); err != nil {
 		return rep, err
@@ -909,4 +921,24 @@ func (f *forward) loadRejects(ctx context.Context) error {
 		f.rep.Rejects = append(f.rep.Rejects, r)
 	}
 	return rows.Err()
+}
+
+// sourceSetting reads a jellyha setting from the source, when it is a
+// database jellyha wrote (ok is false for Jellyfin's own).
+func sourceSetting(ctx context.Context, src *sql.DB, key string) (value string, ok bool, err error) {
+	var n int
+	if err := src.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'jellyha_settings'`).Scan(&n); err != nil {
+		return "", false, fmt.Errorf("migrate: read the source's settings: %w", err)
+	}
+	if n == 0 {
+		return "", false, nil
+	}
+	err = src.QueryRowContext(ctx, `SELECT value FROM jellyha_settings WHERE key = ?`, key).Scan(&value)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("migrate: read the source's %s: %w", key, err)
+	}
+	return value, true, nil
 }

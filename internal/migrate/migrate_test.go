@@ -605,3 +605,48 @@ func TestResumeAfterKill(t *testing.T) {
 		})
 	}
 }
+
+// TestServerIDMoves: a database jellyha wrote takes its server id to
+// PostgreSQL, so that the apps still know the server; a database without
+// one (Jellyfin's) moves without.
+func TestServerIDMoves(t *testing.T) {
+	ctx := context.Background()
+	serverID := func(pg string) (string, bool) {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, pg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var id string
+		err = conn.QueryRow(ctx, `SELECT value FROM jellyha_settings WHERE key = 'ServerId'`).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id, true
+	}
+	src, _ := generated(t, false)
+	rawExec(t, src, `INSERT INTO jellyha_settings (key, value) VALUES ('ServerId', '0123456789abcdef0123456789abcdef')
+ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+	pg := testdb.NewPostgres(t)
+	if _, err := migrate.ToPostgres(ctx, migrate.Options{Source: src, Target: pg}); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := serverID(pg); !ok || id != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("server id on PostgreSQL: %q %v, want the source's", id, ok)
+	}
+
+	// Jellyfin's database has no jellyha tables at all.
+	plain, _ := generated(t, false)
+	rawExec(t, plain, `DROP TABLE jellyha_settings`)
+	pg2 := testdb.NewPostgres(t)
+	if _, err := migrate.ToPostgres(ctx, migrate.Options{Source: plain, Target: pg2}); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := serverID(pg2); ok {
+		t.Errorf("a server id %q came from a source without one", id)
+	}
+}
