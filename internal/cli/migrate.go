@@ -19,11 +19,13 @@ Moves a Jellyfin 10.11 jellyfin.db into PostgreSQL, or back:
 
 Into PostgreSQL, it checks the source (Jellyfin 10.11.x, not open in a running
 Jellyfin), backs it up beside itself, never writes to it, creates the schema,
-copies every row of Jellyfin's 30 tables with COPY, converting each value by
-its column's type, sets aside (with the reason) any row PostgreSQL would
-refuse, resets the identity sequences and verifies row counts and content
-checksums on both sides. An interrupted run resumes when run again. Back to
-SQLite, it writes a new jellyfin.db with Jellyfin's exact schema and formats.
+copies every row of Jellyfin's 30 tables (and, from a database jellyha wrote,
+its libraries, scanned files, user pictures and settings) with COPY,
+converting each value by its column's type, sets aside (with the reason) any
+row PostgreSQL would refuse, resets the identity sequences and verifies row
+counts and content checksums on both sides. An interrupted run resumes when
+run again. Back to SQLite, it writes a new jellyfin.db with Jellyfin's exact
+schema and formats, plus jellyha's own tables, which Jellyfin ignores.
 
 Exit status: 0 done and verified; 1 failed; 2 bad usage; 3 done, but rows were
 rejected (see --rejects).

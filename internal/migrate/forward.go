@@ -88,11 +88,11 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	phase := func(name string, since time.Time) { rep.Phases[name] = time.Since(since).Seconds() }
 
 	t0 := time.Now()
-	version, err := checkSource(ctx, o.Source)
+	srcStatus, err := checkSource(ctx, o.Source)
 	if err != nil {
 		return nil, err
 	}
-	o.Log.Info("source", "path", o.Source, "jellyfin", version)
+	o.Log.Info("source", "path", o.Source, "jellyfin", srcStatus.Jellyfin, "jellyha", srcStatus.JellyhaVersion)
 	if busy, err := inUse(o.Source); err != nil {
 		return nil, fmt.Errorf("source: check whether it is in use: %w", err)
 	} else if busy && !o.IgnoreRunning {
@@ -141,6 +141,13 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 	}
 	if f.tables, err = Tables(meta); err != nil {
 		return nil, err
+	}
+	if srcStatus.JellyhaVersion > 0 {
+		own, err := Own(meta)
+		if err != nil {
+			return nil, err
+		}
+		f.tables = append(f.tables, own...)
 	}
 
 	if o.Strict && !o.DryRun && !o.VerifyOnly {
@@ -259,17 +266,17 @@ func ToPostgres(ctx context.Context, o Options) (*Report, error) {
 SELECT 'StartupWizardCompleted', 'true' WHERE EXISTS (SELECT 1 FROM "Users") ON CONFLICT (key) DO NOTHING`); err != nil {
 		return rep, err
 	}
-	// A jellyha database keeps the server's id in its own settings, and
-	// the apps know the server by it: it moves with the data, or they
-	// would take the server for a new one. A Jellyfin database has none
-	// (Jellyfin keeps its id in a file), and jellyha makes one at start.
-	if id, ok, err := sourceSetting(ctx, f.src, "ServerId"); err != nil {
-		return rep, err
-	} else if ok {
-		if _, err := target.Write.ExecContext(ctx, `INSERT INTO jellyha_settings (key, value) VALUES ('ServerId', $1)
-ON CONFLICT (key) DO NOTHING`, id); err != nil {
+	if srcStatus.JellyhaVersion > 0 {
+		if err := carrySettings(ctx, f.src, target.Write, `INSERT INTO jellyha_settings (key, value) VALUES ($1, $2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value`); err != nil {
 			return rep, err
 		}
+	}
+	// Replicas already running on the target cache item lists until this
+	// counter moves; the copy wrote items without moving it.
+	if _, err := target.Write.ExecContext(ctx, `INSERT INTO jellyha_settings (key, value) VALUES ('ItemsVersion', '1')
+ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(jellyha_settings.value AS BIGINT) + 1 AS TEXT)`); err != nil {
+		return rep, err
 	}
 	t0 = time.Now()
 	if rep.Sequences, err = f.resetSequences(ctx); err != nil {
@@ -923,22 +930,37 @@ func (f *forward) loadRejects(ctx context.Context) error {
 	return rows.Err()
 }
 
-// sourceSetting reads a jellyha setting from the source, when it is a
-// database jellyha wrote (ok is false for Jellyfin's own).
-func sourceSetting(ctx context.Context, src *sql.DB, key string) (value string, ok bool, err error) {
-	var n int
-	if err := src.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'jellyha_settings'`).Scan(&n); err != nil {
-		return "", false, fmt.Errorf("migrate: read the source's settings: %w", err)
+// carrySettings copies jellyha's settings (the server's id, by which the
+// apps know it, its name, the startup wizard's state...) from one database
+// to the other, the source's value replacing the target's. ItemsVersion is
+// left: it counts item changes for the caches of the replicas running on
+// each database, not a setting.
+func carrySettings(ctx context.Context, from, to *sql.DB, upsert string) error {
+	rows, err := from.QueryContext(ctx, `SELECT key, value FROM jellyha_settings WHERE key <> 'ItemsVersion' ORDER BY key`)
+	if err != nil {
+		return fmt.Errorf("migrate: read the source's settings: %w", err)
 	}
-	if n == 0 {
-		return "", false, nil
+	defer rows.Close()
+	var kv [][2]string
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return fmt.Errorf("migrate: read the source's settings: %w", err)
+		}
+		kv = append(kv, [2]string{k, v})
 	}
-	err = src.QueryRowContext(ctx, `SELECT value FROM jellyha_settings WHERE key = ?`, key).Scan(&value)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return "", false, nil
-	case err != nil:
-		return "", false, fmt.Errorf("migrate: read the source's %s: %w", key, err)
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: read the source's settings: %w", err)
 	}
-	return value, true, nil
+	tx, err := to.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, p := range kv {
+		if _, err := tx.ExecContext(ctx, upsert, p[0], p[1]); err != nil {
+			return fmt.Errorf("migrate: write setting %s: %w", p[0], err)
+		}
+	}
+	return tx.Commit()
 }

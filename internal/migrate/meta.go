@@ -98,37 +98,79 @@ func Tables(s *schema.Schema) ([]*Table, error) {
 		if strings.HasPrefix(name, "jellyha_") || strings.HasPrefix(name, "__EF") {
 			continue
 		}
-		t := &Table{Name: name, Identity: st.AutoIncrement}
-		pos := map[string]int{}
-		for i, c := range st.Columns {
-			k, n, err := kindOf(c.Type)
-			if err != nil {
-				return nil, fmt.Errorf("%s.%s: %w", name, c.Name, err)
-			}
-			t.Columns = append(t.Columns, Column{Name: c.Name, Kind: k, NotNull: c.NotNull, MaxLen: n})
-			pos[c.Name] = i
-		}
-		cols := func(names []string) []int {
-			out := make([]int, len(names))
-			for i, n := range names {
-				out[i] = pos[n]
-			}
-			return out
-		}
-		t.Keys = append(t.Keys, cols(st.PrimaryKey))
-		for _, ix := range st.Indexes {
-			if ix.Unique {
-				t.Keys = append(t.Keys, cols(ix.Columns))
-			}
-		}
-		for _, fk := range st.ForeignKeys {
-			t.FKs = append(t.FKs, FK{Columns: cols(fk.Columns), Parent: fk.RefTable, ParentKey: fk.RefColumn})
+		t, err := tableOf(name, st)
+		if err != nil {
+			return nil, err
 		}
 		byName[name] = t
 	}
 	if len(byName) != 30 {
 		return nil, fmt.Errorf("migrate: the target schema has %d of Jellyfin's tables, want 30", len(byName))
 	}
+	return ordered(byName), nil
+}
+
+// OwnTables are jellyha's tables that hold what its users set up, which
+// move with Jellyfin's: the libraries jellyha manages and their folders
+// (without them every replica would re-adopt each library from its items,
+// losing its options), the scanner's knowledge of each file (without it the
+// first scan probes every file again) and the pictures users uploaded
+// (kept nowhere else). Listed parents first. jellyha's other tables are
+// not data: jellyha_settings is merged key by key (see copySettings), the
+// import tables are the migrator's own, and the scan lease, sessions and
+// transcode jobs describe replicas running on the source.
+var OwnTables = []string{"jellyha_libraries", "jellyha_library_paths", "jellyha_scan_files", "jellyha_user_images"}
+
+// Own returns OwnTables from the PostgreSQL schema s.
+func Own(s *schema.Schema) ([]*Table, error) {
+	var out []*Table
+	for _, name := range OwnTables {
+		st, ok := s.Tables[name]
+		if !ok {
+			return nil, fmt.Errorf("migrate: the target schema has no table %s", name)
+		}
+		t, err := tableOf(name, st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// tableOf describes one table of the PostgreSQL schema.
+func tableOf(name string, st *schema.Table) (*Table, error) {
+	t := &Table{Name: name, Identity: st.AutoIncrement}
+	pos := map[string]int{}
+	for i, c := range st.Columns {
+		k, n, err := kindOf(c.Type)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", name, c.Name, err)
+		}
+		t.Columns = append(t.Columns, Column{Name: c.Name, Kind: k, NotNull: c.NotNull, MaxLen: n})
+		pos[c.Name] = i
+	}
+	cols := func(names []string) []int {
+		out := make([]int, len(names))
+		for i, n := range names {
+			out[i] = pos[n]
+		}
+		return out
+	}
+	t.Keys = append(t.Keys, cols(st.PrimaryKey))
+	for _, ix := range st.Indexes {
+		if ix.Unique {
+			t.Keys = append(t.Keys, cols(ix.Columns))
+		}
+	}
+	for _, fk := range st.ForeignKeys {
+		t.FKs = append(t.FKs, FK{Columns: cols(fk.Columns), Parent: fk.RefTable, ParentKey: fk.RefColumn})
+	}
+	return t, nil
+}
+
+// ordered lists tables so that each comes after those it references.
+func ordered(byName map[string]*Table) []*Table {
 	var order []*Table
 	done := map[string]bool{}
 	var visit func(t *Table)
@@ -152,7 +194,7 @@ func Tables(s *schema.Schema) ([]*Table, error) {
 	for _, n := range names {
 		visit(byName[n])
 	}
-	return order, nil
+	return order
 }
 
 // column returns the position of the named column, or -1.

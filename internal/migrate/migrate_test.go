@@ -50,6 +50,55 @@ func generated(t *testing.T, dirty bool) (string, []gendb.Planted) {
 	return path, planted
 }
 
+// ownRows gives a generated database rows in each of jellyha's own tables
+// that move with it (migrate.OwnTables) and settings of its own.
+func ownRows(t *testing.T, path string) {
+	t.Helper()
+	rawExec(t, path,
+		`INSERT INTO jellyha_libraries (id, name, collection_type, options, layout)
+VALUES ('5A1B2C3D-0000-4000-8000-00000000000A', 'Films', 'movies', '{"EnableRealtimeMonitor":false}', 'jellyha'),
+       ('5A1B2C3D-0000-4000-8000-00000000000B', 'Old films', 'movies', '{}', 'jellyfin')`,
+		`INSERT INTO jellyha_library_paths (library_id, path, position, folder_id)
+VALUES ('5A1B2C3D-0000-4000-8000-00000000000A', '/media/films', 0, NULL),
+       ('5A1B2C3D-0000-4000-8000-00000000000A', '/media/more films', 1, NULL),
+       ('5A1B2C3D-0000-4000-8000-00000000000B', '/media/old', 0, '5A1B2C3D-0000-4000-8000-00000000000C')`,
+		`INSERT INTO jellyha_scan_files (item_id, library_id, path, item_type, size, mtime_ns, probe, sig)
+VALUES ('5A1B2C3D-0000-4000-8000-0000000000F1', '5A1B2C3D-0000-4000-8000-00000000000A', '/media/films/A (2001)/A (2001).mkv', 'Movie', 1234567890123, 1733400000123456789, '{"format":{"duration":"5400.1"}}', 'ab12'),
+       ('5A1B2C3D-0000-4000-8000-0000000000F2', '5A1B2C3D-0000-4000-8000-00000000000A', '/media/films/B (2002)', 'Folder', 0, 1733400000000000000, '', '')`,
+		`INSERT INTO jellyha_user_images (user_id, tag, content_type, data)
+SELECT "Id", 'c0ffee', 'image/png', X'89504E470D0A1A0A00FF' FROM "Users" ORDER BY "Id" LIMIT 1`,
+		`INSERT INTO jellyha_settings (key, value) VALUES ('ServerId', '0123456789abcdef0123456789abcdef'), ('ServerName', 'Family room')
+ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+	)
+}
+
+// jellyfinOnly removes what jellyha added to a generated database, leaving
+// a file as Jellyfin writes it.
+func jellyfinOnly(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT type, name FROM sqlite_master WHERE name LIKE 'jellyha%' AND type IN ('table', 'index') ORDER BY type DESC`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drop []string
+	for rows.Next() {
+		var typ, name string
+		rows.Scan(&typ, &name)
+		drop = append(drop, `DROP `+strings.ToUpper(typ)+` IF EXISTS "`+name+`"`)
+	}
+	rows.Close()
+	for _, d := range drop {
+		if _, err := db.Exec(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func hashFile(t *testing.T, path string) string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -73,6 +122,7 @@ func checksums(rep *migrate.Report) map[string]string {
 func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	src, _ := generated(t, false)
+	ownRows(t, src)
 	if err := os.Chmod(src, 0o444); err != nil { // a read-only source works
 		t.Fatal(err)
 	}
@@ -85,7 +135,7 @@ func TestRoundTrip(t *testing.T) {
 	if after := hashFile(t, src); after != before {
 		t.Fatal("the source changed")
 	}
-	if rep.Verified == nil || !*rep.Verified || len(rep.Tables) != 30 {
+	if rep.Verified == nil || !*rep.Verified || len(rep.Tables) != 30+len(migrate.OwnTables) {
 		t.Fatalf("not verified: %+v", rep)
 	}
 	tot := rep.Totals()
@@ -94,7 +144,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for _, tr := range rep.Tables {
 		if tr.Copied == 0 {
-			t.Errorf("%s: nothing copied; the generator should fill every table", tr.Table)
+			t.Errorf("%s: nothing copied; the generator (and ownRows) should fill every table", tr.Table)
 		}
 	}
 	if _, err := os.Stat(rep.Backup); err != nil {
@@ -177,11 +227,30 @@ func TestRoundTrip(t *testing.T) {
 		t.Error(err)
 	}
 	for _, d := range diffs {
-		// jellyha's own tables, and its own indexes on Jellyfin's tables,
-		// are not written on the way back (jellyha adds them again when it
-		// next opens the file).
-		if !strings.Contains(d, "missing table jellyha_") && !strings.Contains(d, "missing index jellyha_") {
-			t.Errorf("returned file differs from Jellyfin's schema: %s", d)
+		t.Errorf("returned file differs from Jellyfin's schema with jellyha's: %s", d)
+	}
+	if st, err := rdb.Status(ctx); err != nil || !st.Current() {
+		t.Errorf("returned file's schema is not current: %+v %v", st, err)
+	}
+	// jellyha's settings came back, and its own tables (their checksums
+	// are compared above, through the second migration).
+	settings := map[string]string{}
+	rows, err := rdb.Read.QueryContext(ctx, `SELECT key, value FROM jellyha_settings`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k, v string
+		rows.Scan(&k, &v)
+		settings[k] = v
+	}
+	rows.Close()
+	if settings["ServerId"] != "0123456789abcdef0123456789abcdef" || settings["ServerName"] != "Family room" || settings["StartupWizardCompleted"] != "true" {
+		t.Errorf("settings on the way back: %v", settings)
+	}
+	for _, table := range migrate.OwnTables {
+		if b[table] != a[table] || strings.HasPrefix(a[table], "0:") {
+			t.Errorf("%s: round trip %s, original %s", table, b[table], a[table])
 		}
 	}
 }
@@ -594,7 +663,7 @@ func TestResumeAfterKill(t *testing.T) {
 					got[f[0]] = f[1] + " " + f[2] + " " + f[6] + " " + f[7]
 				}
 			}
-			if len(got) != 30 {
+			if len(got) != 30+len(migrate.OwnTables) {
 				t.Fatalf("report has %d verified tables:\n%s", len(got), out)
 			}
 			if want == nil {
@@ -606,47 +675,106 @@ func TestResumeAfterKill(t *testing.T) {
 	}
 }
 
-// TestServerIDMoves: a database jellyha wrote takes its server id to
-// PostgreSQL, so that the apps still know the server; a database without
-// one (Jellyfin's) moves without.
-func TestServerIDMoves(t *testing.T) {
+// TestOwnTablesMove: a database jellyha wrote takes its own tables and
+// settings to PostgreSQL (its server id above all, by which the apps know
+// the server); a Jellyfin database moves without them; an older jellyha's
+// database is refused with what to do.
+func TestOwnTablesMove(t *testing.T) {
 	ctx := context.Background()
-	serverID := func(pg string) (string, bool) {
+	query := func(pg, q string) (string, bool) {
 		t.Helper()
 		conn, err := pgx.Connect(ctx, pg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer conn.Close(ctx)
-		var id string
-		err = conn.QueryRow(ctx, `SELECT value FROM jellyha_settings WHERE key = 'ServerId'`).Scan(&id)
+		var v string
+		err = conn.QueryRow(ctx, q).Scan(&v)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return "", false
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		return id, true
+		return v, true
 	}
 	src, _ := generated(t, false)
-	rawExec(t, src, `INSERT INTO jellyha_settings (key, value) VALUES ('ServerId', '0123456789abcdef0123456789abcdef')
-ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+	ownRows(t, src)
 	pg := testdb.NewPostgres(t)
-	if _, err := migrate.ToPostgres(ctx, migrate.Options{Source: src, Target: pg}); err != nil {
+	// A replica already running on the target must see the copy as a
+	// change of items: ItemsVersion moves.
+	func() {
+		p, _ := database.NewPostgres(pg, nil)
+		db, err := p.Open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rawPG(t, pg, `INSERT INTO jellyha_settings (key, value) VALUES ('ItemsVersion', '41'), ('ServerId', 'ffffffffffffffffffffffffffffffff')`)
+	}()
+	rep, err := migrate.ToPostgres(ctx, migrate.Options{Source: src, Target: pg})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if id, ok := serverID(pg); !ok || id != "0123456789abcdef0123456789abcdef" {
-		t.Errorf("server id on PostgreSQL: %q %v, want the source's", id, ok)
+	if id, _ := query(pg, `SELECT value FROM jellyha_settings WHERE key = 'ServerId'`); id != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("server id on PostgreSQL: %q, want the source's", id)
+	}
+	if name, _ := query(pg, `SELECT value FROM jellyha_settings WHERE key = 'ServerName'`); name != "Family room" {
+		t.Errorf("server name on PostgreSQL: %q", name)
+	}
+	if v, _ := query(pg, `SELECT value FROM jellyha_settings WHERE key = 'ItemsVersion'`); v != "42" {
+		t.Errorf("ItemsVersion %q, want 42", v)
+	}
+	got := map[string]int64{}
+	for _, tr := range rep.Tables {
+		got[tr.Table] = tr.TargetRows
+	}
+	for table, want := range map[string]int64{"jellyha_libraries": 2, "jellyha_library_paths": 3, "jellyha_scan_files": 2, "jellyha_user_images": 1} {
+		if got[table] != want {
+			t.Errorf("%s: %d rows verified in the target, want %d", table, got[table], want)
+		}
+	}
+	if v, _ := query(pg, `SELECT layout || ' ' || (SELECT folder_id::text FROM jellyha_library_paths WHERE path = '/media/old') FROM jellyha_libraries WHERE name = 'Old films'`); v != "jellyfin 5a1b2c3d-0000-4000-8000-00000000000c" {
+		t.Errorf("adopted library on PostgreSQL: %q", v)
 	}
 
 	// Jellyfin's database has no jellyha tables at all.
 	plain, _ := generated(t, false)
-	rawExec(t, plain, `DROP TABLE jellyha_settings`)
+	jellyfinOnly(t, plain)
 	pg2 := testdb.NewPostgres(t)
-	if _, err := migrate.ToPostgres(ctx, migrate.Options{Source: plain, Target: pg2}); err != nil {
+	rep2, err := migrate.ToPostgres(ctx, migrate.Options{Source: plain, Target: pg2})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if id, ok := serverID(pg2); ok {
+	if id, ok := query(pg2, `SELECT value FROM jellyha_settings WHERE key = 'ServerId'`); ok {
 		t.Errorf("a server id %q came from a source without one", id)
+	}
+	if len(rep2.Tables) != 30 {
+		t.Errorf("%d tables from a Jellyfin source, want 30", len(rep2.Tables))
+	}
+
+	// An older jellyha's database: its own tables lack today's columns.
+	old, _ := generated(t, false)
+	rawExec(t, old, `DELETE FROM jellyha_migrations WHERE version = (SELECT MAX(version) FROM jellyha_migrations)`)
+	_, err = migrate.ToPostgres(ctx, migrate.Options{Source: old, Target: testdb.NewPostgres(t)})
+	if err == nil || !strings.Contains(err.Error(), "jellyha db migrate") {
+		t.Errorf("an older jellyha's database: %v", err)
+	}
+}
+
+func rawPG(t *testing.T, dsn string, stmts ...string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, s := range stmts {
+		if _, err := conn.Exec(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

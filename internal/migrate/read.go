@@ -28,7 +28,7 @@ func sourceQuery(t *Table, srcCols map[string]bool) (string, []string, error) {
 	}
 	for n := range srcCols {
 		if t.column(n) < 0 {
-			return "", nil, fmt.Errorf("source table %s has a column %s that Jellyfin 10.11.11 does not", t.Name, n)
+			return "", nil, fmt.Errorf("source table %s has a column %s that the target's does not", t.Name, n)
 		}
 	}
 	var pk []string

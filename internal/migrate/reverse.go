@@ -49,6 +49,9 @@ func ToSQLite(ctx context.Context, o Options) (*Report, error) {
 	if st.Jellyfin != "10.11.11" {
 		return nil, fmt.Errorf("source %s holds no Jellyfin schema", database.Mask(o.Source))
 	}
+	if err := ownCurrent(st, "source "+database.Mask(o.Source)); err != nil {
+		return nil, err
+	}
 	meta, err := schema.Inspect(ctx, pg.Read, schema.PostgreSQL)
 	if err != nil {
 		return nil, err
@@ -56,6 +59,14 @@ func ToSQLite(ctx context.Context, o Options) (*Report, error) {
 	tables, err := Tables(meta)
 	if err != nil {
 		return nil, err
+	}
+	// A database jellyha wrote keeps its own tables too (OwnTables): the
+	// new file gets jellyha's schema and them, which Jellyfin ignores.
+	var own []*Table
+	if st.JellyhaVersion > 0 {
+		if own, err = Own(meta); err != nil {
+			return nil, err
+		}
 	}
 	cfg := pg.PgxConfig()
 	cfg.RuntimeParams["application_name"] = "jellyha-migrate"
@@ -73,7 +84,7 @@ func ToSQLite(ctx context.Context, o Options) (*Report, error) {
 		}
 		defer db.Close()
 		t0 = time.Now()
-		err = verifyPair(ctx, rep, tables, conn, db)
+		err = verifyPair(ctx, rep, append(tables, own...), conn, db)
 		phase("verify", t0)
 		phase("total", start)
 		return rep, err
@@ -120,6 +131,28 @@ func ToSQLite(ctx context.Context, o Options) (*Report, error) {
 		}
 		rep.Tables = append(rep.Tables, tr)
 	}
+	if own != nil {
+		// jellyha's migrations run once Jellyfin's rows are in, so that
+		// the statistics its indexes are created with describe them.
+		jst, err := schema.ReadStatus(ctx, db, schema.SQLite)
+		if err != nil {
+			return rep, err
+		}
+		if err := schema.Apply(ctx, db, jst); err != nil {
+			return rep, err
+		}
+		for _, t := range own {
+			tr, err := copyToSQLite(ctx, conn, db, t, o.Progress)
+			if err != nil {
+				return rep, fmt.Errorf("%s: %w", t.Name, err)
+			}
+			rep.Tables = append(rep.Tables, tr)
+		}
+		if err := carrySettings(ctx, pg.Read, db, `INSERT INTO jellyha_settings (key, value) VALUES (?, ?)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value`); err != nil {
+			return rep, err
+		}
+	}
 	phase("copy", t0)
 
 	t0 = time.Now()
@@ -132,7 +165,7 @@ func ToSQLite(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	t0 = time.Now()
-	if err := verifyPair(ctx, rep, tables, conn, db); err != nil {
+	if err := verifyPair(ctx, rep, append(tables, own...), conn, db); err != nil {
 		phase("verify", t0)
 		return rep, err
 	}

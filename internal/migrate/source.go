@@ -29,31 +29,47 @@ func openSQLiteRO(path string) (*sql.DB, error) {
 }
 
 // checkSource refuses anything but a Jellyfin 10.11 database, without
-// changing a byte of it, and returns the version found.
-func checkSource(ctx context.Context, path string) (string, error) {
+// changing a byte of it, and returns what it holds. A database jellyha
+// wrote must have jellyha's current schema too, since its own tables move
+// with it column for column.
+func checkSource(ctx context.Context, path string) (*schema.Status, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("source: %w", err)
+		return nil, fmt.Errorf("source: %w", err)
 	}
 	head := make([]byte, 16)
 	_, err = io.ReadFull(f, head)
 	f.Close()
 	if err != nil || string(head) != "SQLite format 3\x00" {
-		return "", fmt.Errorf("source %s is not an SQLite database", path)
+		return nil, fmt.Errorf("source %s is not an SQLite database", path)
 	}
 	db, err := openSQLiteRO(path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer db.Close()
 	st, err := schema.ReadStatus(ctx, db, schema.SQLite)
 	if err != nil {
-		return "", fmt.Errorf("source %s: %w", path, err)
+		return nil, fmt.Errorf("source %s: %w", path, err)
 	}
 	if st.Jellyfin == "" {
-		return "", fmt.Errorf("source %s holds no Jellyfin tables", path)
+		return nil, fmt.Errorf("source %s holds no Jellyfin tables", path)
 	}
-	return st.Jellyfin, nil
+	if err := ownCurrent(st, "source "+path); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// ownCurrent refuses a database that an older jellyha wrote: its tables of
+// jellyha's own lack columns that this one's have. (A newer jellyha's
+// schema is refused by schema.ReadStatus.)
+func ownCurrent(st *schema.Status, what string) error {
+	if st.JellyhaVersion > 0 && st.JellyhaVersion < st.JellyhaLatest {
+		return fmt.Errorf("%s was last opened by an older jellyha (its jellyha schema is version %d, this jellyha's is %d): with every jellyha using it stopped, run \"jellyha db migrate\" on it, then migrate again",
+			what, st.JellyhaVersion, st.JellyhaLatest)
+	}
+	return nil
 }
 
 // inUse reports whether another process has the database open, as a running
