@@ -105,6 +105,20 @@ func (p *principal) admin() bool {
 	return p.apiKey != nil || (p.user != nil && p.user.IsAdministrator)
 }
 
+// ownSettings guards the routes by which users change their own account,
+// picture or play state: a user who is not an administrator needs
+// EnableUserPreferenceAccess in their policy, as Jellyfin's
+// AssertCanUpdateUser(restrictUserPreferences: true) requires. Jellyfin
+// guards reading an item's user data the same way, and so does jellyha.
+func ownSettings(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
+		if !p.admin() && p.user != nil && !p.user.EnableUserPreferenceAccess {
+			return media.Errorf(media.EFORBIDDEN, "User is not allowed to change their own settings.")
+		}
+		return h(w, r, p)
+	}
+}
+
 // authenticate resolves the request's token against the database on every
 // request; no session table is kept in memory, so a logout or a disabled
 // user takes effect on every replica at once. A request without a token is

@@ -152,7 +152,7 @@ func (rt *Router) userDto(u *media.User, perms map[media.PermissionKind]bool) *U
 	policy := UserPolicy{
 		BlockedTags:                      []string{},
 		AllowedTags:                      []string{},
-		EnableUserPreferenceAccess:       true,
+		EnableUserPreferenceAccess:       u.EnableUserPreferenceAccess,
 		AccessSchedules:                  []struct{}{},
 		BlockUnratedItems:                []string{},
 		EnableContentDeletionFromFolders: []string{},

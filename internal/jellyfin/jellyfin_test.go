@@ -183,6 +183,7 @@ type UserIn struct {
 	Configuration      map[string]any
 	Policy             struct {
 		IsAdministrator, IsHidden, IsDisabled, EnableAllFolders, EnableMediaPlayback bool
+		EnableUserPreferenceAccess                                                   bool
 		LoginAttemptsBeforeLockout, InvalidLoginAttemptCount                         int
 		AuthenticationProviderID                                                     string `json:"AuthenticationProviderId"`
 		EnabledFolders                                                               []string

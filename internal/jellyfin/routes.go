@@ -45,25 +45,25 @@ func (rt *Router) table() []route {
 		{"GET", "/Users/Me", rt.me, accessUser},
 		{"POST", "/Users/New", rt.createUser, accessAdmin},
 		{"GET", "/Users/{userId}", rt.getUser, accessSelf},
-		{"POST", "/Users/{userId}", rt.updateUser, accessSelf},
+		{"POST", "/Users/{userId}", ownSettings(rt.updateUser), accessSelf},
 		{"DELETE", "/Users/{userId}", rt.deleteUser, accessAdmin},
-		{"POST", "/Users/{userId}/Password", rt.updatePassword, accessSelf},
+		{"POST", "/Users/{userId}/Password", ownSettings(rt.updatePassword), accessSelf},
 		{"POST", "/Users/{userId}/Policy", rt.updatePolicy, accessAdmin},
 		// Profile pictures (userimages.go): anonymous to read, as in
 		// Jellyfin (the login screen shows them); the user's or an
 		// administrator's to change.
 		{"GET", "/UserImage", rt.getUserImage, accessPublic},
 		{"HEAD", "/UserImage", rt.getUserImage, accessPublic},
-		{"POST", "/UserImage", rt.postUserImage, accessUser},
-		{"DELETE", "/UserImage", rt.deleteUserImage, accessUser},
+		{"POST", "/UserImage", ownSettings(rt.postUserImage), accessUser},
+		{"DELETE", "/UserImage", ownSettings(rt.deleteUserImage), accessUser},
 		{"GET", "/Users/{userId}/Images/{imageType}", rt.getUserImage, accessPublic},
 		{"HEAD", "/Users/{userId}/Images/{imageType}", rt.getUserImage, accessPublic},
 		{"GET", "/Users/{userId}/Images/{imageType}/{imageIndex}", rt.getUserImage, accessPublic},
 		{"HEAD", "/Users/{userId}/Images/{imageType}/{imageIndex}", rt.getUserImage, accessPublic},
-		{"POST", "/Users/{userId}/Images/{imageType}", rt.postUserImage, accessSelf},
-		{"POST", "/Users/{userId}/Images/{imageType}/{imageIndex}", rt.postUserImage, accessSelf},
-		{"DELETE", "/Users/{userId}/Images/{imageType}", rt.deleteUserImage, accessSelf},
-		{"DELETE", "/Users/{userId}/Images/{imageType}/{imageIndex}", rt.deleteUserImage, accessSelf},
+		{"POST", "/Users/{userId}/Images/{imageType}", ownSettings(rt.postUserImage), accessSelf},
+		{"POST", "/Users/{userId}/Images/{imageType}/{imageIndex}", ownSettings(rt.postUserImage), accessSelf},
+		{"DELETE", "/Users/{userId}/Images/{imageType}", ownSettings(rt.deleteUserImage), accessSelf},
+		{"DELETE", "/Users/{userId}/Images/{imageType}/{imageIndex}", ownSettings(rt.deleteUserImage), accessSelf},
 
 		// §3.1, §3.2 what clients ask during setup.
 		{"GET", "/Branding/Configuration", rt.brandingConfiguration, accessPublic},
@@ -163,10 +163,10 @@ func (rt *Router) table() []route {
 		{"DELETE", "/UserItems/{itemId}/Rating", rt.clearRating, accessUser},
 		{"POST", "/Users/{userId}/Items/{itemId}/Rating", rt.setRating, accessSelf},
 		{"DELETE", "/Users/{userId}/Items/{itemId}/Rating", rt.clearRating, accessSelf},
-		{"GET", "/UserItems/{itemId}/UserData", rt.getUserData, accessUser},
-		{"POST", "/UserItems/{itemId}/UserData", rt.setUserData, accessUser},
-		{"GET", "/Users/{userId}/Items/{itemId}/UserData", rt.getUserData, accessSelf},
-		{"POST", "/Users/{userId}/Items/{itemId}/UserData", rt.setUserData, accessSelf},
+		{"GET", "/UserItems/{itemId}/UserData", ownSettings(rt.getUserData), accessUser},
+		{"POST", "/UserItems/{itemId}/UserData", ownSettings(rt.setUserData), accessUser},
+		{"GET", "/Users/{userId}/Items/{itemId}/UserData", ownSettings(rt.getUserData), accessSelf},
+		{"POST", "/Users/{userId}/Items/{itemId}/UserData", ownSettings(rt.setUserData), accessSelf},
 
 		// §3.10 playback reporting and §3.11 sessions.
 		{"POST", "/Sessions/Playing", rt.playingStart, accessUser},

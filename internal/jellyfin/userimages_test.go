@@ -321,3 +321,84 @@ func testUserImages(t *testing.T, s *testServer, dir string) {
 		t.Errorf("after deleting the user: %d ImageInfos rows, %d stored pictures", a, b)
 	}
 }
+
+// TestPreferenceAccess: a user whose policy turns EnableUserPreferenceAccess
+// off may not change their own account, picture or item user data, nor
+// read the latter (Jellyfin's AssertCanUpdateUser with
+// restrictUserPreferences); an administrator still may, and the played
+// toggle, which Jellyfin does not guard, still works.
+func TestPreferenceAccess(t *testing.T) {
+	for name, provider := range engines {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newTestServer(t, provider(t), func(rt *Router) { rt.SetConfigDir(t.TempDir()) })
+			s.completeWizard()
+			s.addUser("admin", "root", true)
+			alice := s.addUser("alice", "a", false)
+			adminTok := s.login("admin", "root", "admin-dev").AccessToken
+			admin := as(adminTok)
+			aliceTok := s.login("alice", "a", "alice-dev").AccessToken
+			item := s.addFilms(admin)
+			picture := base64.StdEncoding.EncodeToString(testPicture(t, 8, 8, false))
+			aliceID := alice.ID.String()
+			policy := func(on bool) {
+				t.Helper()
+				s.expect(req{"POST", "/Users/" + aliceID + "/Policy", map[string]any{"EnableUserPreferenceAccess": on}, admin}, 204, nil)
+				var u UserIn
+				s.expect(req{"GET", "/Users/" + aliceID, nil, admin}, 200, &u)
+				if u.Policy.EnableUserPreferenceAccess != on {
+					t.Fatalf("policy says EnableUserPreferenceAccess %v, want %v", u.Policy.EnableUserPreferenceAccess, on)
+				}
+			}
+			type call struct {
+				method, path string
+				body         any
+				contentType  string
+			}
+			guarded := []call{
+				{"POST", "/UserImage", picture, "image/png"},
+				{"POST", "/Users/" + aliceID + "/Images/Primary", picture, "image/png"},
+				{"DELETE", "/UserImage", nil, ""},
+				{"DELETE", "/Users/" + aliceID + "/Images/Primary", nil, ""},
+				{"POST", "/Users/" + aliceID + "/Password", map[string]any{"CurrentPw": "a", "NewPw": "a"}, ""},
+				{"POST", "/Users/" + aliceID, map[string]any{"Name": "alice"}, ""},
+				{"GET", "/UserItems/" + item + "/UserData", nil, ""},
+				{"POST", "/UserItems/" + item + "/UserData", map[string]any{"IsFavorite": true}, ""},
+				{"GET", "/Users/" + aliceID + "/Items/" + item + "/UserData", nil, ""},
+				{"POST", "/Users/" + aliceID + "/Items/" + item + "/UserData", map[string]any{"Likes": true}, ""},
+			}
+			try := func(c call, token string) int {
+				h := as(token)
+				if c.contentType != "" {
+					h = append(h, "Content-Type", c.contentType)
+				}
+				code, _ := s.do(req{c.method, c.path, c.body, h})
+				return code
+			}
+
+			policy(false)
+			for _, c := range guarded {
+				if code := try(c, aliceTok); code != 403 {
+					t.Errorf("alice without preference access: %s %s = %d, want 403", c.method, c.path, code)
+				}
+			}
+			if n := s.count(`SELECT COUNT(*) FROM jellyha_user_images`); n != 0 {
+				t.Errorf("a refused upload stored %d pictures", n)
+			}
+			if code, body := s.do(req{"POST", "/UserPlayedItems/" + item, nil, as(aliceTok)}); code != 200 {
+				t.Errorf("played toggle: %d %s", code, body)
+			}
+			// An administrator acts for her regardless.
+			if code := try(guarded[1], adminTok); code != 204 {
+				t.Errorf("administrator uploads for alice: %d, want 204", code)
+			}
+
+			policy(true)
+			for _, c := range guarded {
+				if code := try(c, aliceTok); code != 200 && code != 204 {
+					t.Errorf("alice with preference access: %s %s = %d", c.method, c.path, code)
+				}
+			}
+		})
+	}
+}

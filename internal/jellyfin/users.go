@@ -253,6 +253,7 @@ type policyUpdate struct {
 	EnabledFolders             *[]media.ID
 	LoginAttemptsBeforeLockout *int
 	InvalidLoginAttemptCount   *int
+	EnableUserPreferenceAccess *bool
 
 	EnableCollectionManagement      *bool
 	EnableSubtitleManagement        *bool
@@ -351,6 +352,7 @@ func (rt *Router) updatePolicy(w http.ResponseWriter, r *http.Request, p *princi
 	setBool(&u.IsHidden, in.IsHidden)
 	setBool(&u.IsDisabled, in.IsDisabled)
 	setBool(&u.EnableAllFolders, in.EnableAllFolders)
+	setBool(&u.EnableUserPreferenceAccess, in.EnableUserPreferenceAccess)
 	if in.EnabledFolders != nil {
 		u.EnabledFolders = *in.EnabledFolders
 	}

@@ -25,6 +25,10 @@ type User struct {
 	// EnabledFolders.
 	EnableAllFolders bool
 	EnabledFolders   []ID
+	// EnableUserPreferenceAccess lets a user who is not an administrator
+	// change their own account, pictures and play state (Jellyfin's
+	// AssertCanUpdateUser with restrictUserPreferences).
+	EnableUserPreferenceAccess bool
 
 	InvalidLoginAttemptCount int
 	// LoginAttemptsBeforeLockout is Jellyfin's per-user lockout threshold;

@@ -112,6 +112,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 		return fmt.Errorf("store: create user %q: %w", u.Name, err)
 	}
 	u.EnableAllFolders = u.EnableAllFolders || len(u.EnabledFolders) == 0
+	u.EnableUserPreferenceAccess = true
 	return nil
 }
 
@@ -127,18 +128,19 @@ const userColumns = `u."Id", u."Username", u."InternalId", COALESCE(u."Password"
   (SELECT COALESCE(MAX(CASE WHEN p."Kind" = 16 AND p."Value" THEN 1 ELSE 0 END), 0) FROM "Permissions" p WHERE p."UserId" = u."Id"),
   COALESCE((SELECT f."Value" FROM "Preferences" f WHERE f."UserId" = u."Id" AND f."Kind" = 5), ''),
   (SELECT i."Path" FROM "ImageInfos" i WHERE i."UserId" = u."Id"),
-  (SELECT i."LastModified" FROM "ImageInfos" i WHERE i."UserId" = u."Id")`
+  (SELECT i."LastModified" FROM "ImageInfos" i WHERE i."UserId" = u."Id"),
+  CASE WHEN u."EnableUserPreferenceAccess" THEN 1 ELSE 0 END`
 
 func scanUser(sc interface{ Scan(...any) error }) (*media.User, error) {
 	var u media.User
 	var lockout sql.NullInt64
-	var admin, hidden, disabled, allFolders int
+	var admin, hidden, disabled, allFolders, prefs int
 	var folders string
 	var imagePath sql.NullString
 	var imageModified *time.Time
 	err := sc.Scan(database.ScanGUID{ID: &u.ID}, &u.Name, &u.InternalID, &u.PasswordHash, &u.InvalidLoginAttemptCount,
 		&lockout, database.ScanTime{T: &u.LastLoginDate}, database.ScanTime{T: &u.LastActivityDate}, &u.RowVersion,
-		&admin, &hidden, &disabled, &allFolders, &folders, &imagePath, database.ScanTime{T: &imageModified})
+		&admin, &hidden, &disabled, &allFolders, &folders, &imagePath, database.ScanTime{T: &imageModified}, &prefs)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +152,7 @@ func scanUser(sc interface{ Scan(...any) error }) (*media.User, error) {
 		u.LoginAttemptsBeforeLockout = &n
 	}
 	u.IsAdministrator, u.IsHidden, u.IsDisabled, u.EnableAllFolders = admin == 1, hidden == 1, disabled == 1, allFolders == 1
+	u.EnableUserPreferenceAccess = prefs == 1
 	u.EnabledFolders, err = splitIDs(folders)
 	return &u, err
 }
@@ -188,15 +191,16 @@ func (s *Store) Users(ctx context.Context) ([]*media.User, error) {
 }
 
 // UpdateUser writes u's name, password, lockout settings and policy
-// (administrator, disabled, hidden, folders). It fails with ECONFLICT when
+// (administrator, disabled, hidden, folders, preference access). It fails with ECONFLICT when
 // the row changed since u was read (Jellyfin's RowVersion check).
 func (s *Store) UpdateUser(ctx context.Context, u *media.User) error {
 	err := s.inTx(ctx, func(t tx) error {
 		res, err := t.exec(ctx, `UPDATE "Users" SET "Username" = ?, "NormalizedUsername" = ?, "Password" = ?,
-  "InvalidLoginAttemptCount" = ?, "LoginAttemptsBeforeLockout" = ?, "RowVersion" = "RowVersion" + 1
+  "InvalidLoginAttemptCount" = ?, "LoginAttemptsBeforeLockout" = ?, "EnableUserPreferenceAccess" = ?,
+  "RowVersion" = "RowVersion" + 1
 WHERE "Id" = ? AND "RowVersion" = ?`,
 			u.Name, normalizeName(u.Name), nullString(u.PasswordHash), u.InvalidLoginAttemptCount,
-			nullInt(u.LoginAttemptsBeforeLockout), database.GUID(u.ID), u.RowVersion)
+			nullInt(u.LoginAttemptsBeforeLockout), u.EnableUserPreferenceAccess, database.GUID(u.ID), u.RowVersion)
 		if err != nil {
 			if database.IsUniqueViolation(err) {
 				return media.Errorf(media.ECONFLICT, "a user named %q already exists", u.Name)
