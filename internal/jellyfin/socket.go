@@ -24,12 +24,13 @@ import (
 //     has sent nothing for 3/4 of the timeout is reminded with another
 //     ForceKeepAlive; after the whole timeout it is closed (Jellyfin only
 //     forgets it; closing frees the goroutines and the client reconnects).
-//   - SessionsStart with Data "initialDelayMs,intervalMs" (administrators
-//     and API keys only, as in Jellyfin 10.10; 10.11 also lets a user
-//     follow their own sessions) makes the server send Sessions, the list
-//     GET /Sessions gives an administrator, after the delay (at most a
-//     minute), then every interval (at least a second) and whenever a
-//     session starts or stops playing, on any replica; SessionsStop ends it.
+//   - SessionsStart with Data "initialDelayMs,intervalMs" makes the server
+//     send Sessions, the list GET /Sessions gives the user (every session
+//     to an administrator, their own to anyone else, as Jellyfin 10.11),
+//     after the delay (at most a minute), then every interval (at least a
+//     second) and whenever a session starts or stops playing, on any
+//     replica; SessionsStop ends it. Whether the user is an administrator
+//     is read at each push, so a demoted one stops seeing the others.
 //   - ScheduledTasksInfoStart, alike (administrators and API keys only:
 //     Jellyfin does not check, but it is GET /ScheduledTasks), sends
 //     ScheduledTasksInfo, that list, after the delay, every interval and
@@ -318,26 +319,59 @@ func (c *socketConn) close(code websocket.StatusCode, reason string) {
 // and whenever something it shows changes (a kick), until "<type>Stop".
 // Each push reads what it sends, so every replica sends the same.
 type feed struct {
-	typ  string // the message type pushed: Sessions, ScheduledTasksInfo
-	read func(ctx context.Context, rt *Router) (any, error)
+	typ string // the message type pushed: Sessions, ScheduledTasksInfo
+	// users: users who are not administrators may follow it too.
+	users bool
+	// read returns what to push to c, nil for nothing.
+	read func(ctx context.Context, c *socketConn) (any, error)
 }
 
 var (
-	// sessionsFeed sends the list GET /Sessions gives an administrator.
-	sessionsFeed = &feed{typ: "Sessions", read: func(ctx context.Context, rt *Router) (any, error) {
-		return rt.sessionInfos(ctx, defaultActiveWithin, media.NilID, "")
+	// sessionsFeed sends the list GET /Sessions gives the connection's
+	// user: every session to an administrator, their own to anyone else
+	// (Jellyfin 10.11's SessionInfoWebSocketListener).
+	sessionsFeed = &feed{typ: "Sessions", users: true, read: func(ctx context.Context, c *socketConn) (any, error) {
+		admin, err := c.adminNow(ctx)
+		if err != nil {
+			return nil, err
+		}
+		only := media.NilID
+		if !admin {
+			only = c.user.ID
+		}
+		return c.rt.sessionInfos(ctx, defaultActiveWithin, only, "")
 	}}
 	// tasksFeed sends the list GET /ScheduledTasks gives, from the scan
 	// state this replica read at most scanPoll ago (hub.scanState), so that
 	// dashboards share one read instead of each making its own.
-	tasksFeed = &feed{typ: "ScheduledTasksInfo", read: func(ctx context.Context, rt *Router) (any, error) {
-		st, err := rt.hub.scanState(ctx, false)
+	tasksFeed = &feed{typ: "ScheduledTasksInfo", read: func(ctx context.Context, c *socketConn) (any, error) {
+		if admin, err := c.adminNow(ctx); err != nil || !admin {
+			return nil, err
+		}
+		st, err := c.rt.hub.scanState(ctx, false)
 		if err != nil {
 			return nil, err
 		}
 		return []*TaskInfo{scanTaskInfo(st)}, nil
 	}}
 )
+
+// adminNow reports whether the connection's user is an administrator now:
+// one demoted (or disabled, or deleted) since connecting stops seeing what
+// only administrators see. An API key's connection stays one.
+func (c *socketConn) adminNow(ctx context.Context) (bool, error) {
+	if c.user == nil {
+		return c.admin, nil
+	}
+	u, err := c.rt.store.User(ctx, c.user.ID)
+	if media.ErrorCode(err) == media.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return u.IsAdministrator && !u.IsDisabled, nil
+}
 
 // subscription is a connection's running feed.
 type subscription struct {
@@ -348,14 +382,11 @@ type subscription struct {
 
 // subscribe handles a feed's Start message.
 func (c *socketConn) subscribe(f *feed, data string) {
-	if !c.admin {
-		// Only administrators and API keys, whose HTTP endpoints
-		// (GET /Sessions of everyone, GET /ScheduledTasks) these are.
-		// Jellyfin 10.10 refused SessionsStart alike ("Only admin users
-		// can subscribe to session information"); 10.11 lets a user follow
-		// their own sessions, which jellyha does not do yet, and does not
-		// check ScheduledTasksInfoStart at all, though only its dashboard,
-		// an administrator's page, sends it.
+	if !c.admin && !f.users {
+		// Only administrators and API keys, whose HTTP endpoint
+		// (GET /ScheduledTasks) this is. Jellyfin does not check
+		// ScheduledTasksInfoStart, though only its dashboard, an
+		// administrator's page, sends it.
 		c.rt.log.Debug("periodic subscription from a user who is not an administrator; ignored", "remote", c.remote, "type", f.typ)
 		return
 	}
@@ -437,11 +468,14 @@ func (c *socketConn) feedLoop(ctx context.Context, f *feed, sub *subscription, d
 func (c *socketConn) push(ctx context.Context, f *feed, sub *subscription) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	data, err := f.read(ctx, c.rt)
+	data, err := f.read(ctx, c)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.rt.log.Warn("websocket: read what a subscription sends", "type", f.typ, "err", err)
 		}
+		return
+	}
+	if data == nil {
 		return
 	}
 	msg, err := encodeMessage(f.typ, data)

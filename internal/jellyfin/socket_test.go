@@ -17,6 +17,7 @@ import (
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/events"
+	"github.com/jellyha/jellyha/internal/gendb"
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/testdb"
 )
@@ -166,12 +167,12 @@ func TestSocketProtocol(t *testing.T) {
 	if m := w.next("KeepAlive"); m.Data != nil {
 		t.Errorf("KeepAlive answer has Data %s", m.Data)
 	}
-	// Unknown messages, messages that are not JSON, and a Sessions
-	// subscription from someone who is not an administrator are ignored;
-	// the connection goes on.
+	// Unknown messages, messages that are not JSON, a subscription with
+	// unreadable Data and a task list subscription from someone who is not
+	// an administrator are ignored; the connection goes on.
 	w.write(`{"MessageType":"SomethingNew","Data":"x"}`)
 	w.write(`not json at all`)
-	w.write(`{"MessageType":"SessionsStart","Data":"0,1000"}`)
+	w.write(`{"MessageType":"ScheduledTasksInfoStart","Data":"0,1000"}`)
 	w.write(`{"MessageType":"SessionsStart","Data":"garbage"}`)
 	w.write(`{"MessageType":"KeepAlive"}`)
 	if m, err := w.read(); err != nil || m.MessageType != "KeepAlive" {
@@ -332,7 +333,8 @@ func (ss SessionsIn) of(user string) *SessionIn {
 }
 
 // TestSocketSessions: an administrator's Sessions subscription gets the
-// list at once, again when playback starts, and periodically.
+// list at once, again when playback starts, and periodically; a user's
+// gets their own sessions.
 func TestSocketSessions(t *testing.T) {
 	s := newTestServer(t, engines["sqlite"](t), nil)
 	e := newBrowseEnv(t, s)
@@ -366,6 +368,43 @@ func TestSocketSessions(t *testing.T) {
 			break
 		}
 	}
+	// bob, who is not an administrator, follows his own sessions only
+	// (Jellyfin 10.11); made one, he sees everyone's from the next push,
+	// and demoted again, only his own.
+	e.expect(req{"POST", "/Sessions/Playing", map[string]any{"ItemId": film.ID, "PositionTicks": 0}, as(e.admin)}, 204, nil)
+	bob := s.dial(e.bob, "bob-dev")
+	bob.write(`{"MessageType":"SessionsStart","Data":"0,1000"}`)
+	decodeData(t, bob.next("Sessions"), &list)
+	if list.of("bob") == nil {
+		t.Errorf("bob does not see his own session: %+v", list)
+	}
+	for _, x := range list {
+		if x.UserName != "bob" {
+			t.Errorf("bob sees %s's session", x.UserName)
+		}
+	}
+	waitFor := func(what string, ok func(SessionsIn) bool) {
+		t.Helper()
+		deadline := time.Now().Add(socketWait)
+		for {
+			var l SessionsIn
+			decodeData(t, bob.next("Sessions"), &l)
+			if ok(l) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("bob's Sessions never %s: %+v", what, l)
+			}
+		}
+	}
+	policy := func(admin bool) {
+		e.expect(req{"POST", "/Users/" + e.bobID.String() + "/Policy", map[string]any{"IsAdministrator": admin}, as(e.admin)}, 204, nil)
+	}
+	policy(true)
+	waitFor("showed the administrator's session once bob was one", func(l SessionsIn) bool { return l.of(gendb.AdminName) != nil })
+	policy(false)
+	waitFor("went back to bob's own", func(l SessionsIn) bool { return l.of(gendb.AdminName) == nil && l.of("bob") != nil })
+
 	// SessionsStop ends it: a KeepAlive answer is then the last message,
 	// however long one waits (one tick of the 1 s period here).
 	admin.write(`{"MessageType":"SessionsStop"}`)
