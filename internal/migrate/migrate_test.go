@@ -778,3 +778,24 @@ func rawPG(t *testing.T, dsn string, stmts ...string) {
 		}
 	}
 }
+
+// TestProgressPerTable: two tables copied at once each keep their own size
+// in the progress lines (the second's start once replaced the first's, so
+// a line read "110000/1506 rows, ETA -1s").
+func TestProgressPerTable(t *testing.T) {
+	var buf strings.Builder
+	p := migrate.NewProgress(&buf, false)
+	p.Start("BaseItemImageInfos", 139831)
+	p.Start("KeyframeData", 1506)
+	p.Advance("BaseItemImageInfos", 110000)
+	p.Advance("KeyframeData", 1000)
+	out := buf.String()
+	for _, want := range []string{"copied BaseItemImageInfos: 110000/139831 rows", "copied KeyframeData: 1000/1506 rows"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "ETA -") {
+		t.Errorf("a negative ETA:\n%s", out)
+	}
+}

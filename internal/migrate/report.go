@@ -128,19 +128,28 @@ func NewProgress(w io.Writer, terminal bool) Progress {
 	return &printer{w: w, tty: terminal}
 }
 
+// printer keeps each table's start and size apart: tables are copied two
+// at a time, and one's Start must not reset the other's rate and ETA.
 type printer struct {
-	mu    sync.Mutex
-	w     io.Writer
-	tty   bool
+	mu     sync.Mutex
+	w      io.Writer
+	tty    bool
+	tables map[string]*tableProgress
+	last   time.Time
+}
+
+type tableProgress struct {
 	start time.Time
 	total int64
-	last  time.Time
 }
 
 func (p *printer) Start(table string, total int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.start, p.total, p.last = time.Now(), total, time.Time{}
+	if p.tables == nil {
+		p.tables = map[string]*tableProgress{}
+	}
+	p.tables[table] = &tableProgress{start: time.Now(), total: total}
 	if !p.tty {
 		fmt.Fprintf(p.w, "copying %s: %d rows\n", table, total)
 	}
@@ -149,18 +158,22 @@ func (p *printer) Start(table string, total int64) {
 func (p *printer) Advance(table string, done int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	el := time.Since(p.start).Seconds()
+	t := p.tables[table]
+	if t == nil {
+		return
+	}
+	el := time.Since(t.start).Seconds()
 	rate := float64(done) / max(el, 1e-9)
-	eta := time.Duration(float64(p.total-done) / max(rate, 1e-9) * float64(time.Second)).Round(time.Second)
+	eta := time.Duration(float64(max(t.total-done, 0)) / max(rate, 1e-9) * float64(time.Second)).Round(time.Second)
 	if p.tty {
-		if time.Since(p.last) < 100*time.Millisecond && done < p.total {
+		if time.Since(p.last) < 100*time.Millisecond && done < t.total {
 			return
 		}
 		p.last = time.Now()
-		fmt.Fprintf(p.w, "\r%-30s %10d/%-10d %9.0f rows/s  ETA %-8s", table, done, p.total, rate, eta)
+		fmt.Fprintf(p.w, "\r%-30s %10d/%-10d %9.0f rows/s  ETA %-8s", table, done, t.total, rate, eta)
 		return
 	}
-	fmt.Fprintf(p.w, "copied %s: %d/%d rows, %.0f rows/s, ETA %s\n", table, done, p.total, rate, eta)
+	fmt.Fprintf(p.w, "copied %s: %d/%d rows, %.0f rows/s, ETA %s\n", table, done, t.total, rate, eta)
 }
 
 func (p *printer) Done(t *TableReport) {
