@@ -15,6 +15,7 @@ import (
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/schema"
+	"github.com/jellyha/jellyha/internal/store"
 )
 
 // Options configure a run.
@@ -274,8 +275,7 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value`); err != nil {
 	}
 	// Replicas already running on the target cache item lists until this
 	// counter moves; the copy wrote items without moving it.
-	if _, err := target.Write.ExecContext(ctx, `INSERT INTO jellyha_settings (key, value) VALUES ('ItemsVersion', '1')
-ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(jellyha_settings.value AS BIGINT) + 1 AS TEXT)`); err != nil {
+	if err := store.New(target).ItemsChanged(ctx); err != nil {
 		return rep, err
 	}
 	t0 = time.Now()

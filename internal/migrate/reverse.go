@@ -124,12 +124,18 @@ func ToSQLite(ctx context.Context, o Options) (*Report, error) {
 	phase("schema", t0)
 
 	t0 = time.Now()
-	for _, t := range tables {
-		tr, err := copyToSQLite(ctx, conn, db, t, o.Progress)
-		if err != nil {
-			return rep, fmt.Errorf("%s: %w", t.Name, err)
+	copyEach := func(ts []*Table) error {
+		for _, t := range ts {
+			tr, err := copyToSQLite(ctx, conn, db, t, o.Progress)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.Name, err)
+			}
+			rep.Tables = append(rep.Tables, tr)
 		}
-		rep.Tables = append(rep.Tables, tr)
+		return nil
+	}
+	if err := copyEach(tables); err != nil {
+		return rep, err
 	}
 	if own != nil {
 		// jellyha's migrations run once Jellyfin's rows are in, so that
@@ -141,12 +147,8 @@ func ToSQLite(ctx context.Context, o Options) (*Report, error) {
 		if err := schema.Apply(ctx, db, jst); err != nil {
 			return rep, err
 		}
-		for _, t := range own {
-			tr, err := copyToSQLite(ctx, conn, db, t, o.Progress)
-			if err != nil {
-				return rep, fmt.Errorf("%s: %w", t.Name, err)
-			}
-			rep.Tables = append(rep.Tables, tr)
+		if err := copyEach(own); err != nil {
+			return rep, err
 		}
 		if err := carrySettings(ctx, pg.Read, db, `INSERT INTO jellyha_settings (key, value) VALUES (?, ?)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value`); err != nil {

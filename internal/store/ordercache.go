@@ -45,6 +45,14 @@ const settingItemsVersion = "ItemsVersion"
 const bumpItemsSQL = `INSERT INTO jellyha_settings (key, value) VALUES ('` + settingItemsVersion + `', '1')
 ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(jellyha_settings.value AS BIGINT) + 1 AS TEXT)`
 
+// ItemsChanged advances ItemsVersion for a writer that goes around the
+// store (jellyha migrate's bulk copy), so that running replicas drop the
+// lists they cached.
+func (s *Store) ItemsChanged(ctx context.Context) error {
+	_, err := s.exec(ctx, bumpItemsSQL)
+	return err
+}
+
 func bumpItems(ctx context.Context, t tx) error {
 	_, err := t.exec(ctx, bumpItemsSQL)
 	return err
