@@ -19,6 +19,7 @@ import { Jellyfin } from '@jellyfin/sdk';
 import WebSocket from 'ws';
 import {
 	BaseItemKind, ImageType, ItemFields, ItemFilter, ItemSortBy, MediaType, SessionMessageType, SortOrder,
+	SubtitlePlaybackMode,
 } from '@jellyfin/sdk/lib/generated-client/models/index.js';
 import {
 	getArtistsApi, getDisplayPreferencesApi, getFilterApi, getGenresApi, getImageApi, getItemsApi, getLibraryApi,
@@ -826,6 +827,29 @@ describe('a second user', () => {
 		assert.equal(film.UserData.PlaybackPositionTicks, 0, 'the administrator\'s position is not the viewer\'s');
 		await fails(403, getUserApi(viewerApi).getUsers());
 		await fails(403, getItemsApi(viewerApi).getItems({ userId: me.Id }));
+	});
+
+	it('saves their own settings, which order their home screen', async () => {
+		const users = getUserApi(viewerApi);
+		const configuration = {
+			...viewer.Configuration,
+			SubtitleLanguagePreference: 'eng', SubtitleMode: SubtitlePlaybackMode.Always, HidePlayedInLatest: false,
+			OrderedViews: [views.music.Id], MyMediaExcludes: [views.tvshows.Id],
+		};
+		await done(users.updateUserConfiguration({ userId: viewer.Id, userConfiguration: configuration }));
+		const saved = (await ok('UserDto', users.getCurrentUser())).Configuration;
+		assert.equal(saved.SubtitleMode, SubtitlePlaybackMode.Always);
+		assert.equal(saved.SubtitleLanguagePreference, 'eng');
+		assert.equal(saved.HidePlayedInLatest, false);
+		assert.deepEqual(saved.OrderedViews, [views.music.Id]);
+		const home = await ok('BaseItemDtoQueryResult', getUserViewsApi(viewerApi).getUserViews({ userId: viewer.Id }));
+		assert.deepEqual(names(home), ['Demo Music', 'Demo Movies'], 'ordered, without the excluded library');
+		const all = await ok('BaseItemDtoQueryResult', getUserViewsApi(viewerApi).getUserViews({ userId: viewer.Id, includeHidden: true }));
+		assert.deepEqual(names(all), ['Demo Music', 'Demo Movies', 'Demo Shows']);
+		// Not someone else's.
+		await fails(403, users.updateUserConfiguration({ userId: me.Id, userConfiguration: configuration }));
+		// The password by the current path.
+		await done(users.updateUserPassword({ userId: viewer.Id, updateUserPassword: { CurrentPw: 'pw', NewPw: 'pw' } }));
 	});
 
 	it('logging out ends the session', async () => {

@@ -2,6 +2,8 @@ package jellyfin
 
 import (
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 
@@ -27,40 +29,110 @@ type UserDto struct {
 	Policy          UserPolicy
 }
 
-// UserConfiguration is a user's display and playback preferences. The store
-// does not read these columns yet, so they are the values Jellyfin (and
-// store.CreateUser) give every new user.
+// UserConfiguration is a user's display and playback preferences
+// (media.UserConfiguration) as Jellyfin's UserConfiguration.
 type UserConfiguration struct {
 	AudioLanguagePreference    string `json:",omitempty"`
 	PlayDefaultAudioTrack      bool
 	SubtitleLanguagePreference string
 	DisplayMissingEpisodes     bool
-	GroupedFolders             []string
-	SubtitleMode               string
+	GroupedFolders             []media.ID
+	SubtitleMode               subtitleMode
 	DisplayCollectionsView     bool
 	EnableLocalPassword        bool
-	OrderedViews               []string
-	LatestItemsExcludes        []string
-	MyMediaExcludes            []string
+	OrderedViews               []media.ID
+	LatestItemsExcludes        []media.ID
+	MyMediaExcludes            []media.ID
 	HidePlayedInLatest         bool
 	RememberAudioSelections    bool
 	RememberSubtitleSelections bool
 	EnableNextEpisodeAutoPlay  bool
 }
 
-func defaultUserConfiguration() UserConfiguration {
-	return UserConfiguration{
-		PlayDefaultAudioTrack:      true,
-		GroupedFolders:             []string{},
-		SubtitleMode:               "Default",
-		OrderedViews:               []string{},
-		LatestItemsExcludes:        []string{},
-		MyMediaExcludes:            []string{},
-		HidePlayedInLatest:         true,
-		RememberAudioSelections:    true,
-		RememberSubtitleSelections: true,
-		EnableNextEpisodeAutoPlay:  true,
+func userConfigurationDto(c *media.UserConfiguration) UserConfiguration {
+	list := func(ids []media.ID) []media.ID {
+		if ids == nil {
+			return []media.ID{}
+		}
+		return ids
 	}
+	return UserConfiguration{
+		AudioLanguagePreference:    c.AudioLanguagePreference,
+		PlayDefaultAudioTrack:      c.PlayDefaultAudioTrack,
+		SubtitleLanguagePreference: c.SubtitleLanguagePreference,
+		DisplayMissingEpisodes:     c.DisplayMissingEpisodes,
+		GroupedFolders:             list(c.GroupedFolders),
+		SubtitleMode:               subtitleMode(c.SubtitleMode),
+		DisplayCollectionsView:     c.DisplayCollectionsView,
+		EnableLocalPassword:        c.EnableLocalPassword,
+		OrderedViews:               list(c.OrderedViews),
+		LatestItemsExcludes:        list(c.LatestItemsExcludes),
+		MyMediaExcludes:            list(c.MyMediaExcludes),
+		HidePlayedInLatest:         c.HidePlayedInLatest,
+		RememberAudioSelections:    c.RememberAudioSelections,
+		RememberSubtitleSelections: c.RememberSubtitleSelections,
+		EnableNextEpisodeAutoPlay:  c.EnableNextEpisodeAutoPlay,
+	}
+}
+
+// model is the configuration a client posted.
+func (d *UserConfiguration) model() *media.UserConfiguration {
+	return &media.UserConfiguration{
+		AudioLanguagePreference:    d.AudioLanguagePreference,
+		SubtitleLanguagePreference: d.SubtitleLanguagePreference,
+		SubtitleMode:               media.SubtitleMode(d.SubtitleMode),
+		PlayDefaultAudioTrack:      d.PlayDefaultAudioTrack,
+		DisplayMissingEpisodes:     d.DisplayMissingEpisodes,
+		DisplayCollectionsView:     d.DisplayCollectionsView,
+		EnableLocalPassword:        d.EnableLocalPassword,
+		HidePlayedInLatest:         d.HidePlayedInLatest,
+		RememberAudioSelections:    d.RememberAudioSelections,
+		RememberSubtitleSelections: d.RememberSubtitleSelections,
+		EnableNextEpisodeAutoPlay:  d.EnableNextEpisodeAutoPlay,
+		OrderedViews:               d.OrderedViews,
+		MyMediaExcludes:            d.MyMediaExcludes,
+		LatestItemsExcludes:        d.LatestItemsExcludes,
+		GroupedFolders:             d.GroupedFolders,
+	}
+}
+
+// UnmarshalJSON reads a posted configuration over Jellyfin's defaults, so
+// that a member left out is the default rather than false or empty.
+func (d *UserConfiguration) UnmarshalJSON(b []byte) error {
+	type plain UserConfiguration
+	def := media.DefaultUserConfiguration()
+	x := plain(userConfigurationDto(&def))
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	*d = UserConfiguration(x)
+	return nil
+}
+
+// subtitleMode is a SubtitlePlaybackMode in JSON: written by name, read by
+// name or by number, as .NET's enum converter allows.
+type subtitleMode media.SubtitleMode
+
+func (m subtitleMode) MarshalText() ([]byte, error) {
+	return []byte(media.SubtitleMode(m).String()), nil
+}
+
+func (m *subtitleMode) UnmarshalJSON(b []byte) error {
+	var n int
+	if err := json.Unmarshal(b, &n); err == nil {
+		if n < 0 || n > int(media.SubtitleModeSmart) {
+			return fmt.Errorf("SubtitleMode %d is out of range", n)
+		}
+		*m = subtitleMode(n)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("SubtitleMode must be a name or a number")
+	}
+	v, err := media.ParseSubtitleMode(s)
+	*m = subtitleMode(v)
+	return err
 }
 
 // UserPolicy is what a user may do. The booleans come from the user's
@@ -140,7 +212,7 @@ func (p *UserPolicy) permissionFlags() map[media.PermissionKind]*bool {
 	}
 }
 
-func (rt *Router) userDto(u *media.User, perms map[media.PermissionKind]bool) *UserDto {
+func (rt *Router) userDto(u *media.User, perms map[media.PermissionKind]bool, cfg *media.UserConfiguration) *UserDto {
 	folders := make([]string, len(u.EnabledFolders))
 	for i, id := range u.EnabledFolders {
 		folders[i] = id.String()
@@ -182,7 +254,7 @@ func (rt *Router) userDto(u *media.User, perms map[media.PermissionKind]bool) *U
 		LastLoginDate:         timePtr(u.LastLoginDate),
 		LastActivityDate:      timePtr(u.LastActivityDate),
 		PrimaryImageTag:       primaryImageTag(u),
-		Configuration:         defaultUserConfiguration(),
+		Configuration:         userConfigurationDto(cfg),
 		Policy:                policy,
 	}
 }

@@ -246,7 +246,7 @@ func (rt *Router) getMediaFolders(w http.ResponseWriter, r *http.Request, p *pri
 	if err != nil {
 		return err
 	}
-	return rt.writeLibraries(w, r, v, p)
+	return rt.writeLibraries(w, r, v, p, nil)
 }
 
 // ImageInfo is Jellyfin's ImageInfo, one of /Items/{itemId}/Images.

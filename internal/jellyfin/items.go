@@ -76,6 +76,38 @@ func (rt *Router) viewerFor(ctx context.Context, u *media.User) (*viewer, error)
 	return v, nil
 }
 
+// isMusicLibrary says whether id is a music library v may see.
+func (rt *Router) isMusicLibrary(ctx context.Context, v *viewer, id media.ID) (bool, error) {
+	if id.IsZero() || !slices.Contains(v.libs, id) {
+		return false, nil
+	}
+	it, err := rt.item(ctx, v, id)
+	if err != nil {
+		return false, err
+	}
+	t := collectionType(it.Data)
+	if t == "" {
+		if t, err = rt.derivedCollectionType(ctx, id); err != nil {
+			return false, err
+		}
+	}
+	return t == "music", nil
+}
+
+// without is v less some libraries (a user's exclusions).
+func (v *viewer) without(libs []media.ID) *viewer {
+	out := &viewer{user: v.user, phys: v.phys}
+	for _, id := range v.libs {
+		if !slices.Contains(libs, id) {
+			out.libs = append(out.libs, id)
+		}
+	}
+	if out.libs == nil {
+		out.libs = []media.ID{}
+	}
+	return out
+}
+
 func (v *viewer) query() *store.ItemQuery {
 	return &store.ItemQuery{Libraries: v.libs, Physical: v.phys, UserID: v.userID()}
 }
@@ -607,12 +639,25 @@ func (rt *Router) getViews(w http.ResponseWriter, r *http.Request, p *principal)
 	if err != nil {
 		return err
 	}
-	return rt.writeLibraries(w, r, v, p)
+	if v.user == nil {
+		return rt.writeLibraries(w, r, v, p, nil)
+	}
+	cfg, err := rt.store.UserConfiguration(r.Context(), v.user.ID)
+	if err != nil {
+		return err
+	}
+	if b := queryBool(r, "IncludeHidden"); b == nil || !*b {
+		// The libraries the user took off their home screen; the home
+		// screen settings page asks with IncludeHidden to list them all.
+		v = v.without(cfg.MyMediaExcludes)
+	}
+	return rt.writeLibraries(w, r, v, p, cfg)
 }
 
 // writeLibraries answers with the libraries v may see, by name, each with
-// its collection type.
-func (rt *Router) writeLibraries(w http.ResponseWriter, r *http.Request, v *viewer, p *principal) error {
+// its collection type; with a user's configuration, those the user ordered
+// come first, in their order.
+func (rt *Router) writeLibraries(w http.ResponseWriter, r *http.Request, v *viewer, p *principal, cfg *media.UserConfiguration) error {
 	ctx := r.Context()
 	q := v.query()
 	q.Types = []string{media.ItemTypeCollectionFolder}
@@ -631,6 +676,17 @@ func (rt *Router) writeLibraries(w http.ResponseWriter, r *http.Request, v *view
 	}
 	if err := rt.deriveCollectionTypes(ctx, res.Items); err != nil {
 		return err
+	}
+	if cfg != nil && len(cfg.OrderedViews) > 0 {
+		byID := make(map[media.ID]*BaseItemDto, len(res.Items))
+		ids := make([]media.ID, len(res.Items))
+		for i, d := range res.Items {
+			ids[i], _ = media.ParseID(d.ID)
+			byID[ids[i]] = d
+		}
+		for i, id := range cfg.OrderViews(ids) {
+			res.Items[i] = byID[id]
+		}
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
@@ -780,11 +836,35 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 	q.Recursive = true
 	no := false
 	q.IsFolder = &no
-	if b := queryBool(r, "IsPlayed"); b != nil {
+	var cfg *media.UserConfiguration
+	if v.user != nil {
+		if cfg, err = rt.store.UserConfiguration(ctx, v.user.ID); err != nil {
+			return err
+		}
+	}
+	music, err := rt.isMusicLibrary(ctx, v, q.ParentID)
+	if err != nil {
+		return err
+	}
+	switch b := queryBool(r, "IsPlayed"); {
+	case music:
+		// Jellyfin lists a music library's new albums played or not,
+		// whatever the request or the user's HidePlayedInLatest say.
+	case b != nil:
 		q.IsPlayed = b
-	} else if v.user != nil {
-		// HidePlayedInLatest, on by default and not stored by jellyha.
+	case cfg != nil && cfg.HidePlayedInLatest:
 		q.NotPlayed = true
+	}
+	if q.ParentID.IsZero() && cfg != nil && len(cfg.LatestItemsExcludes) > 0 {
+		// Only the home screen's row, which names no library, leaves out
+		// the libraries the user excluded; a library's own Latest still
+		// lists its new items, as in Jellyfin.
+		v = v.without(cfg.LatestItemsExcludes)
+		if len(v.libs) == 0 {
+			writeJSON(w, http.StatusOK, []*BaseItemDto{})
+			return nil
+		}
+		q.Libraries, q.Physical = v.libs, v.phys
 	}
 	q.Types = itemTypes(queryList(r, "IncludeItemTypes"), true)
 	q.Sort = []store.ItemSort{{By: "DateCreated", Descending: true}}

@@ -362,6 +362,10 @@ func TestPreferenceAccess(t *testing.T) {
 				{"DELETE", "/Users/" + aliceID + "/Images/Primary", nil, ""},
 				{"POST", "/Users/" + aliceID + "/Password", map[string]any{"CurrentPw": "a", "NewPw": "a"}, ""},
 				{"POST", "/Users/" + aliceID, map[string]any{"Name": "alice"}, ""},
+				{"POST", "/Users", map[string]any{"Name": "alice"}, ""},
+				{"POST", "/Users/Password", map[string]any{"CurrentPw": "a", "NewPw": "a"}, ""},
+				{"POST", "/Users/Configuration", map[string]any{"SubtitleMode": "Always"}, ""},
+				{"POST", "/Users/" + aliceID + "/Configuration", map[string]any{"SubtitleMode": "None"}, ""},
 				{"GET", "/UserItems/" + item + "/UserData", nil, ""},
 				{"POST", "/UserItems/" + item + "/UserData", map[string]any{"IsFavorite": true}, ""},
 				{"GET", "/Users/" + aliceID + "/Items/" + item + "/UserData", nil, ""},
@@ -384,6 +388,9 @@ func TestPreferenceAccess(t *testing.T) {
 			}
 			if n := s.count(`SELECT COUNT(*) FROM jellyha_user_images`); n != 0 {
 				t.Errorf("a refused upload stored %d pictures", n)
+			}
+			if cfg, err := s.store.UserConfiguration(context.Background(), alice.ID); err != nil || cfg.SubtitleMode != media.SubtitleModeDefault {
+				t.Errorf("a refused post changed alice's configuration: %+v %v", cfg, err)
 			}
 			if code, body := s.do(req{"POST", "/UserPlayedItems/" + item, nil, as(aliceTok)}); code != 200 {
 				t.Errorf("played toggle: %d %s", code, body)

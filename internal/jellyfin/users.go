@@ -11,20 +11,30 @@ import (
 	"github.com/jellyha/jellyha/internal/password"
 )
 
-// userDtos returns the DTOs of users, reading every permission in one query.
+// userDtos returns the DTOs of users, reading every permission and every
+// configuration at once.
 func (rt *Router) userDtos(ctx context.Context, users []*media.User) ([]*UserDto, error) {
 	perms, err := rt.store.Permissions(ctx)
 	if err != nil {
 		return nil, err
 	}
+	cfgs, err := rt.store.UserConfigurations(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*UserDto, 0, len(users))
 	for _, u := range users {
-		out = append(out, rt.userDto(u, perms[u.ID]))
+		cfg := cfgs[u.ID]
+		if cfg == nil { // added since the list was read
+			d := media.DefaultUserConfiguration()
+			cfg = &d
+		}
+		out = append(out, rt.userDto(u, perms[u.ID], cfg))
 	}
 	return out, nil
 }
 
-// oneUserDto reads a user and its permissions.
+// oneUserDto reads a user, its permissions and its configuration.
 func (rt *Router) oneUserDto(ctx context.Context, id media.ID) (*UserDto, error) {
 	u, err := rt.store.User(ctx, id)
 	if err != nil {
@@ -34,7 +44,11 @@ func (rt *Router) oneUserDto(ctx context.Context, id media.ID) (*UserDto, error)
 	if err != nil {
 		return nil, err
 	}
-	return rt.userDto(u, perms), nil
+	cfg, err := rt.store.UserConfiguration(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return rt.userDto(u, perms, cfg), nil
 }
 
 // publicUsers lists who appears on the login screen: users neither hidden
@@ -136,19 +150,24 @@ func (rt *Router) createUser(w http.ResponseWriter, r *http.Request, _ *principa
 	return nil
 }
 
-// updateUser is POST /Users/{userId} with a UserDto. Only the name is
-// stored for now; the Configuration it carries is accepted and ignored
-// (the store has no writer for those columns yet).
-func (rt *Router) updateUser(w http.ResponseWriter, r *http.Request, _ *principal) error {
-	id, err := pathID(r, "userId")
+// updateUser is POST /Users?userId= and its legacy twin POST
+// /Users/{userId}: a new name, and the Configuration the body carries,
+// as Jellyfin's UpdateUser stores both. A body without a configuration
+// keeps the stored one (Jellyfin fails on it).
+func (rt *Router) updateUser(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := targetUser(r, p)
 	if err != nil {
 		return err
 	}
-	var body struct{ Name string }
+	var body struct {
+		Name          string
+		Configuration *UserConfiguration
+	}
 	if err := decode(r, &body, true); err != nil {
 		return err
 	}
-	u, err := rt.store.User(r.Context(), id)
+	ctx := r.Context()
+	u, err := rt.store.User(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -157,12 +176,73 @@ func (rt *Router) updateUser(w http.ResponseWriter, r *http.Request, _ *principa
 			return err
 		}
 		u.Name = body.Name
-		if err := rt.store.UpdateUser(r.Context(), u); err != nil {
+		if err := rt.store.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+	}
+	if body.Configuration != nil {
+		if err := rt.saveConfiguration(ctx, id, body.Configuration); err != nil {
 			return err
 		}
 	}
 	noContent(w)
 	return nil
+}
+
+// updateUserConfiguration is POST /Users/Configuration?userId= and its
+// legacy twin POST /Users/{userId}/Configuration, by which jellyfin-web's
+// display, home screen, playback and subtitle settings pages save. Members
+// the body leaves out take Jellyfin's defaults, as they do in Jellyfin.
+func (rt *Router) updateUserConfiguration(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := targetUser(r, p)
+	if err != nil {
+		return err
+	}
+	var body UserConfiguration
+	if err := decode(r, &body, true); err != nil {
+		return err
+	}
+	if err := rt.saveConfiguration(r.Context(), id, &body); err != nil {
+		return err
+	}
+	noContent(w)
+	return nil
+}
+
+func (rt *Router) saveConfiguration(ctx context.Context, id media.ID, d *UserConfiguration) error {
+	c := d.model()
+	// The Users columns are varchar(255) on PostgreSQL; say so rather
+	// than fail there only.
+	for name, v := range map[string]string{"AudioLanguagePreference": c.AudioLanguagePreference,
+		"SubtitleLanguagePreference": c.SubtitleLanguagePreference} {
+		if len(v) > 255 {
+			return media.Errorf(media.EINVALID, "%s is longer than 255 characters", name)
+		}
+	}
+	return rt.store.SetUserConfiguration(ctx, id, c)
+}
+
+// targetUser is the user a request changes: the path's {userId} (checked
+// by accessSelf), else the userId query parameter, else the caller. Only an
+// administrator may name someone else.
+func targetUser(r *http.Request, p *principal) (media.ID, error) {
+	if r.PathValue("userId") != "" {
+		return pathID(r, "userId")
+	}
+	if raw := query(r, "userId"); raw != "" {
+		id, err := media.ParseID(raw)
+		if err != nil {
+			return id, media.Errorf(media.EINVALID, "userId is not a valid id")
+		}
+		if !p.admin() && (p.user == nil || p.user.ID != id) {
+			return id, media.Errorf(media.EFORBIDDEN, "only the user or an administrator may do this")
+		}
+		return id, nil
+	}
+	if p.user == nil {
+		return media.NilID, media.Errorf(media.EINVALID, "userId is required with an API key")
+	}
+	return p.user.ID, nil
 }
 
 func (rt *Router) deleteUser(w http.ResponseWriter, r *http.Request, _ *principal) error {
@@ -178,7 +258,8 @@ func (rt *Router) deleteUser(w http.ResponseWriter, r *http.Request, _ *principa
 	return nil
 }
 
-// updatePassword is POST /Users/{userId}/Password. A user changing their own
+// updatePassword is POST /Users/Password?userId= and POST
+// /Users/{userId}/Password. A user changing their own
 // password proves the current one (a failure counts towards lockout, as in
 // Jellyfin); an administrator changing someone else's need not. The
 // caller's other sessions end, as Jellyfin's RevokeUserTokens does.
@@ -186,7 +267,7 @@ func (rt *Router) deleteUser(w http.ResponseWriter, r *http.Request, _ *principa
 // lets users clear their own without the current password, which would let
 // a stolen token lock the owner out of a password-less account.
 func (rt *Router) updatePassword(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id, err := pathID(r, "userId")
+	id, err := targetUser(r, p)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"sync"
 	"testing"
@@ -473,6 +474,59 @@ func TestConcurrentPlayStateUpdates(t *testing.T) {
 		d, err := s.UserData(ctx, u.ID, episode.ID)
 		if err != nil || d.PlayCount != 20 {
 			t.Errorf("play count %d after 20 concurrent increments (%v)", d.PlayCount, err)
+		}
+	})
+}
+
+// TestUserConfiguration: a user's configuration round-trips through the
+// Users columns and Preferences rows, a missing Preferences row (a user
+// Jellyfin created before the kind existed) is added, a value that is not
+// an id is skipped as Jellyfin skips it, and the RowVersion moves on.
+func TestUserConfiguration(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := &media.User{Name: "kid"}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.UserConfiguration(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if def := media.DefaultUserConfiguration(); !reflect.DeepEqual(*got, def) {
+			t.Errorf("new user's configuration %+v, want %+v", *got, def)
+		}
+		db := s.DB()
+		if _, err := db.Write.ExecContext(ctx, db.Rebind(`DELETE FROM "Preferences" WHERE "UserId" = ? AND "Kind" = ?`),
+			database.GUID(u.ID), int(media.PreferenceOrderedViews)); err != nil {
+			t.Fatal(err)
+		}
+		a, b := media.NewID(), media.NewID()
+		want := media.UserConfiguration{AudioLanguagePreference: "fre", SubtitleLanguagePreference: "eng",
+			SubtitleMode: media.SubtitleModeSmart, DisplayMissingEpisodes: true, EnableLocalPassword: true,
+			OrderedViews: []media.ID{b, a}, MyMediaExcludes: []media.ID{a}, LatestItemsExcludes: []media.ID{b}, GroupedFolders: []media.ID{a, b}}
+		if err := s.SetUserConfiguration(ctx, u.ID, &want); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = s.UserConfiguration(ctx, u.ID); err != nil || !reflect.DeepEqual(*got, want) {
+			t.Errorf("read back %+v (%v), want %+v", got, err, want)
+		}
+		if _, err := db.Write.ExecContext(ctx, db.Rebind(`UPDATE "Preferences" SET "Value" = ? WHERE "UserId" = ? AND "Kind" = ?`),
+			"junk,"+a.Hyphenated(), database.GUID(u.ID), int(media.PreferenceMyMediaExcludes)); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.UserConfigurations(ctx)
+		if err != nil || len(all) != 1 || !reflect.DeepEqual(all[u.ID].MyMediaExcludes, []media.ID{a}) {
+			t.Errorf("UserConfigurations = %+v, %v", all, err)
+		}
+		if again, err := s.User(ctx, u.ID); err != nil || again.RowVersion != 1 {
+			t.Errorf("RowVersion after a configuration save: %+v %v", again, err)
+		}
+		if err := s.SetUserConfiguration(ctx, media.NewID(), &want); code(err) != media.ENOTFOUND {
+			t.Errorf("unknown user: %v", err)
+		}
+		if _, err := s.UserConfiguration(ctx, media.NewID()); code(err) != media.ENOTFOUND {
+			t.Errorf("unknown user: %v", err)
 		}
 	})
 }

@@ -153,8 +153,8 @@ func scanUser(sc interface{ Scan(...any) error }) (*media.User, error) {
 	}
 	u.IsAdministrator, u.IsHidden, u.IsDisabled, u.EnableAllFolders = admin == 1, hidden == 1, disabled == 1, allFolders == 1
 	u.EnableUserPreferenceAccess = prefs == 1
-	u.EnabledFolders, err = splitIDs(folders)
-	return &u, err
+	u.EnabledFolders = splitIDs(folders)
+	return &u, nil
 }
 
 // User returns the user with id.
@@ -218,9 +218,7 @@ WHERE "Id" = ? AND "RowVersion" = ?`,
 				return err
 			}
 		}
-		_, err = t.exec(ctx, `UPDATE "Preferences" SET "Value" = ?, "RowVersion" = "RowVersion" + 1 WHERE "UserId" = ? AND "Kind" = ?`,
-			joinIDs(u.EnabledFolders), database.GUID(u.ID), int(media.PreferenceEnabledFolders))
-		return err
+		return setPreference(ctx, t, u.ID, media.PreferenceEnabledFolders, joinIDs(u.EnabledFolders))
 	})
 	if err != nil {
 		return fmt.Errorf("store: update user %q: %w", u.Name, err)
@@ -318,17 +316,15 @@ func joinIDs(ids []media.ID) string {
 	return strings.Join(parts, ",")
 }
 
-func splitIDs(s string) ([]media.ID, error) {
-	if s == "" {
-		return nil, nil
-	}
+// splitIDs reads such a list. A value that is not an id is left out, as
+// Jellyfin's GetPreferenceValues does, rather than making the user
+// unreadable.
+func splitIDs(s string) []media.ID {
 	var ids []media.ID
 	for part := range strings.SplitSeq(s, ",") {
-		id, err := media.ParseID(strings.TrimSpace(part))
-		if err != nil {
-			return nil, err
+		if id, err := media.ParseID(strings.TrimSpace(part)); err == nil {
+			ids = append(ids, id)
 		}
-		ids = append(ids, id)
 	}
-	return ids, nil
+	return ids
 }

@@ -1,0 +1,190 @@
+package jellyfin
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jellyha/jellyha/internal/database"
+	"github.com/jellyha/jellyha/internal/media"
+)
+
+// TestUserConfiguration: the settings a user saves from jellyfin-web's
+// display, home screen and playback pages are stored where Jellyfin keeps
+// them, come back in every UserDto, and change what the home screen shows.
+func TestUserConfiguration(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		e := newBrowseEnv(t, s)
+		admin, bob := as(e.admin), as(e.bob)
+		adminID, bobID := e.adminID.String(), e.bobID.String()
+		config := func(h []string, userID string) map[string]any {
+			t.Helper()
+			var u UserIn
+			e.expect(req{"GET", "/Users/" + userID, nil, h}, 200, &u)
+			return u.Configuration
+		}
+
+		// A new user has Jellyfin's defaults.
+		c := config(bob, bobID)
+		for k, want := range map[string]any{"HidePlayedInLatest": true, "PlayDefaultAudioTrack": true, "SubtitleMode": "Default",
+			"EnableNextEpisodeAutoPlay": true, "SubtitleLanguagePreference": "", "DisplayMissingEpisodes": false} {
+			if c[k] != want {
+				t.Errorf("default %s = %v, want %v", k, c[k], want)
+			}
+		}
+		if v, ok := c["OrderedViews"].([]any); !ok || len(v) != 0 {
+			t.Errorf("default OrderedViews = %#v, want []", c["OrderedViews"])
+		}
+
+		// Saved by the current path, with the caller as the user; members
+		// left out take the defaults, ids in either form.
+		e.expect(req{"POST", "/Users/Configuration", map[string]any{
+			"AudioLanguagePreference": "fre", "SubtitleLanguagePreference": "eng", "SubtitleMode": "Always",
+			"HidePlayedInLatest": false, "OrderedViews": []string{e.music.Hyphenated(), e.shows.String()},
+			"LatestItemsExcludes": []string{e.shows.String()}}, admin}, 204, nil)
+		c = config(admin, adminID)
+		for k, want := range map[string]any{"AudioLanguagePreference": "fre", "SubtitleLanguagePreference": "eng", "SubtitleMode": "Always",
+			"HidePlayedInLatest": false, "PlayDefaultAudioTrack": true, "RememberAudioSelections": true} {
+			if c[k] != want {
+				t.Errorf("saved %s = %v, want %v", k, c[k], want)
+			}
+		}
+		if got := c["OrderedViews"]; !slices.Equal(anyStrings(got), []string{e.music.String(), e.shows.String()}) {
+			t.Errorf("OrderedViews = %v", got)
+		}
+		// Stored as Jellyfin stores them: the mode's number in Users, the
+		// lists as lowercase hyphenated ids in Preferences.
+		db := e.store.DB()
+		var mode int
+		var prefs string
+		if err := db.Read.QueryRow(db.Rebind(`SELECT "SubtitleMode" FROM "Users" WHERE "Id" = ?`), database.GUID(e.adminID)).Scan(&mode); err != nil || mode != 1 {
+			t.Errorf("Users.SubtitleMode = %d (%v), want 1", mode, err)
+		}
+		if err := db.Read.QueryRow(db.Rebind(`SELECT "Value" FROM "Preferences" WHERE "UserId" = ? AND "Kind" = ?`),
+			database.GUID(e.adminID), int(media.PreferenceOrderedViews)).Scan(&prefs); err != nil || prefs != e.music.Hyphenated()+","+e.shows.Hyphenated() {
+			t.Errorf("Preferences OrderedViews = %q (%v)", prefs, err)
+		}
+
+		// The home screen: ordered libraries first, the rest by name.
+		if got := names(e.list(e.admin, "/UserViews").Items); !slices.Equal(got, []string{"Music", "Shows", "Movies"}) {
+			t.Errorf("ordered views = %v", got)
+		}
+		e.expect(req{"POST", "/Users/" + adminID + "/Configuration", map[string]any{
+			"OrderedViews": []string{e.music.String()}, "MyMediaExcludes": []string{e.shows.String()}}, admin}, 204, nil)
+		if got := names(e.list(e.admin, "/UserViews").Items); !slices.Equal(got, []string{"Music", "Movies"}) {
+			t.Errorf("views without the excluded library = %v", got)
+		}
+		if got := names(e.list(e.admin, "/Users/"+adminID+"/Views?IncludeHidden=true").Items); !slices.Equal(got, []string{"Music", "Movies", "Shows"}) {
+			t.Errorf("views with hidden ones = %v", got)
+		}
+
+		// Latest: the home row leaves out excluded libraries, the library's
+		// own row does not.
+		e.expect(req{"POST", "/Users/Configuration?userId=" + adminID, map[string]any{
+			"LatestItemsExcludes": []string{e.shows.String()}, "HidePlayedInLatest": false}, admin}, 204, nil)
+		var latest []ItemIn
+		e.expect(req{"GET", "/Items/Latest?Limit=50", nil, admin}, 200, &latest)
+		kinds := map[string]bool{}
+		for _, it := range latest {
+			kinds[it.Type] = true
+		}
+		if kinds["Series"] || kinds["Episode"] || kinds["Season"] || !kinds["Movie"] {
+			t.Errorf("latest with shows excluded has %v", kinds)
+		}
+		e.expect(req{"GET", "/Items/Latest?Limit=50&ParentId=" + e.shows.String(), nil, admin}, 200, &latest)
+		if len(latest) == 0 {
+			t.Error("the shows library's own latest row is empty")
+		}
+
+		// HidePlayedInLatest: off, a played film stays; on, it goes.
+		e.expect(req{"GET", "/Items/Latest?Limit=1&ParentId=" + e.movies.String(), nil, admin}, 200, &latest)
+		if len(latest) != 1 {
+			t.Fatalf("latest films: %v", names(latest))
+		}
+		film := latest[0].ID
+		e.expect(req{"POST", "/UserPlayedItems/" + film, nil, admin}, 200, nil)
+		latestFilms := func() []string {
+			var l []ItemIn
+			e.expect(req{"GET", "/Items/Latest?Limit=50&ParentId=" + e.movies.String(), nil, admin}, 200, &l)
+			return ids(l)
+		}
+		if !slices.Contains(latestFilms(), film) {
+			t.Error("a played film left latest with HidePlayedInLatest off")
+		}
+		e.expect(req{"POST", "/Users/Configuration", map[string]any{"HidePlayedInLatest": true}, admin}, 204, nil)
+		if slices.Contains(latestFilms(), film) {
+			t.Error("a played film is in latest with HidePlayedInLatest on")
+		}
+		// A music library lists new albums played or not, as Jellyfin does.
+		e.expect(req{"GET", "/Items/Latest?Limit=1&ParentId=" + e.music.String(), nil, admin}, 200, &latest)
+		if len(latest) != 1 {
+			t.Fatalf("latest music: %v", names(latest))
+		}
+		album := latest[0].ID
+		e.expect(req{"POST", "/UserPlayedItems/" + album, nil, admin}, 200, nil)
+		e.expect(req{"GET", "/Items/Latest?Limit=50&IsPlayed=false&ParentId=" + e.music.String(), nil, admin}, 200, &latest)
+		if !slices.Contains(ids(latest), album) {
+			t.Error("a played album left the music library's latest")
+		}
+
+		// Who may change whose: a user their own, an administrator anyone's.
+		e.expect(req{"POST", "/Users/" + adminID + "/Configuration", map[string]any{}, bob}, 403, nil)
+		e.expect(req{"POST", "/Users/Configuration?userId=" + adminID, map[string]any{}, bob}, 403, nil)
+		e.expect(req{"POST", "/Users?userId=" + adminID, map[string]any{"Name": "bob2"}, bob}, 403, nil)
+		e.expect(req{"POST", "/Users/Configuration?userId=" + bobID, map[string]any{"SubtitleMode": 2}, admin}, 204, nil)
+		if c := config(bob, bobID); c["SubtitleMode"] != "OnlyForced" {
+			t.Errorf("mode set by number = %v", c["SubtitleMode"])
+		}
+		e.expect(req{"POST", "/Users/Configuration", nil, nil}, 401, nil)
+
+		// POST /Users?userId= renames and saves the configuration it
+		// carries; a body without one keeps the stored one.
+		e.expect(req{"POST", "/Users?userId=" + bobID, map[string]any{"Name": "robert",
+			"Configuration": map[string]any{"SubtitleLanguagePreference": "ger", "SubtitleMode": "Smart"}}, bob}, 204, nil)
+		var u UserIn
+		e.expect(req{"GET", "/Users/Me", nil, bob}, 200, &u)
+		if u.Name != "robert" || u.Configuration["SubtitleLanguagePreference"] != "ger" || u.Configuration["SubtitleMode"] != "Smart" {
+			t.Errorf("after POST /Users: %s %v", u.Name, u.Configuration)
+		}
+		e.expect(req{"POST", "/Users/" + bobID, map[string]any{"Name": "bob"}, bob}, 204, nil)
+		if c := config(bob, bobID); c["SubtitleLanguagePreference"] != "ger" {
+			t.Errorf("a rename without a configuration reset it: %v", c)
+		}
+		// Every user in a list carries their own. The admin's later posts
+		// replaced the whole configuration, as in Jellyfin.
+		var all []UserIn
+		e.expect(req{"GET", "/Users", nil, admin}, 200, &all)
+		for _, u := range all {
+			want := map[string]any{"bob": "ger", "admin": ""}[u.Name]
+			if want != nil && u.Configuration["SubtitleLanguagePreference"] != want {
+				t.Errorf("%s in /Users: %v", u.Name, u.Configuration["SubtitleLanguagePreference"])
+			}
+		}
+
+		// The password by the current path, for the caller.
+		e.expect(req{"POST", "/Users/Password", map[string]any{"CurrentPw": "bob-password", "NewPw": "bob-password"}, bob}, 204, nil)
+
+		// Bad input is refused and changes nothing.
+		for _, body := range []any{
+			map[string]any{"SubtitleMode": "Sometimes"},
+			map[string]any{"SubtitleMode": 9},
+			map[string]any{"AudioLanguagePreference": strings.Repeat("x", 256)},
+			map[string]any{"OrderedViews": []string{"not-an-id"}},
+			"not an object",
+		} {
+			e.expect(req{"POST", "/Users/Configuration", body, bob}, 400, nil)
+		}
+		if c := config(bob, bobID); c["SubtitleMode"] != "Smart" {
+			t.Errorf("a refused body changed the mode to %v", c["SubtitleMode"])
+		}
+	})
+}
+
+func anyStrings(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, len(l))
+	for i, x := range l {
+		out[i], _ = x.(string)
+	}
+	return out
+}
