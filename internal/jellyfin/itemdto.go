@@ -195,6 +195,9 @@ func collectionType(data string) string {
 
 // dtoOptions say what to put in DTOs.
 type dtoOptions struct {
+	// user is whose play state and stream preferences apply; NilID for
+	// none.
+	user     media.ID
 	userData bool
 	images   bool
 	// imageTypes (a bit per stored image type; zero for all) and

@@ -24,7 +24,7 @@ type ChapterInfo struct {
 func hasMedia(it *store.ItemRow) bool { return !it.IsFolder && it.Path != "" }
 
 // addMediaInfo fills the media members of a playable item's DTO.
-func (rt *Router) addMediaInfo(ctx context.Context, dto *BaseItemDto, it *store.ItemRow) error {
+func (rt *Router) addMediaInfo(ctx context.Context, dto *BaseItemDto, it *store.ItemRow, o dtoOptions) error {
 	if !hasMedia(it) {
 		return nil
 	}
@@ -32,13 +32,44 @@ func (rt *Router) addMediaInfo(ctx context.Context, dto *BaseItemDto, it *store.
 	if err != nil {
 		return err
 	}
-	rt.fillMedia(dto, it, m[it.ID])
+	cfg, err := rt.streamPrefs(ctx, o)
+	if err != nil {
+		return err
+	}
+	rt.fillMedia(dto, it, m[it.ID], cfg)
 	return nil
 }
 
-// fillMedia fills dto's media members from m, it's media.
-func (rt *Router) fillMedia(dto *BaseItemDto, it *store.ItemRow, m *store.ItemMedia) {
-	src := rt.mediaSource(it, m.Streams, &m.Facts, nil, nil)
+// streamPrefs is the configuration whose languages pick the default
+// streams of o's user, nil without a user.
+func (rt *Router) streamPrefs(ctx context.Context, o dtoOptions) (*media.UserConfiguration, error) {
+	if o.user.IsZero() {
+		return nil, nil
+	}
+	return rt.store.UserConfiguration(ctx, o.user)
+}
+
+// defaultStreams are a video's starting audio and subtitle streams for a
+// user with configuration cfg (media.DefaultStreams). ok is false without
+// one, or for anything but a video, whose audio stream is simply its first
+// and whose subtitles are those the file flags (mediaSource).
+func defaultStreams(cfg *media.UserConfiguration, it *store.ItemRow, streams []media.MediaStream) (audio, sub *int, ok bool) {
+	if cfg == nil || it.MediaType != "Video" {
+		return nil, nil, false
+	}
+	audio, sub = media.DefaultStreams(streams, cfg, it.UserData)
+	return audio, sub, true
+}
+
+// fillMedia fills dto's media members from m, it's media, with the default
+// streams cfg's user would start with.
+func (rt *Router) fillMedia(dto *BaseItemDto, it *store.ItemRow, m *store.ItemMedia, cfg *media.UserConfiguration) {
+	audio, sub, ok := defaultStreams(cfg, it, m.Streams)
+	src := rt.mediaSource(it, m.Streams, &m.Facts, audio, sub)
+	if ok {
+		// None is the user's choice too (subtitles off).
+		src.DefaultSubtitleStreamIndex = sub
+	}
 	dto.MediaSources = []*MediaSourceInfo{src}
 	dto.MediaStreams = src.MediaStreams
 	dto.VideoType = src.VideoType

@@ -146,7 +146,7 @@ func (v *viewer) scope() []media.ID {
 // asking. A Fields or image type it does not know is ignored, as Jellyfin
 // ignores them; a malformed ImageTypeLimit is an error.
 func dtoOpts(r *http.Request, v *viewer, p *principal) (dtoOptions, error) {
-	o := dtoOptions{userData: v.user != nil, images: true}
+	o := dtoOptions{user: v.userID(), userData: v.user != nil, images: true}
 	if b := queryBool(r, "EnableUserData"); b != nil && !*b {
 		o.userData = false
 	}
@@ -250,12 +250,16 @@ func (rt *Router) addListMedia(ctx context.Context, out []*BaseItemDto, rows []*
 	if err != nil {
 		return err
 	}
+	cfg, err := rt.streamPrefs(ctx, o)
+	if err != nil {
+		return err
+	}
 	for i, it := range rows {
 		if !hasMedia(it) {
 			continue
 		}
 		d := out[i]
-		rt.fillMedia(d, it, m[it.ID])
+		rt.fillMedia(d, it, m[it.ID], cfg)
 		if !o.has(fieldMediaSources) {
 			d.MediaSources = nil
 		}
@@ -587,7 +591,7 @@ func (rt *Router) getItem(w http.ResponseWriter, r *http.Request, p *principal) 
 	}
 	dto := rt.itemDto(it, o)
 	dto.PlayAccess = "Full"
-	if err := rt.addMediaInfo(ctx, dto, it); err != nil {
+	if err := rt.addMediaInfo(ctx, dto, it, o); err != nil {
 		return err
 	}
 	if err := rt.addCredits(ctx, []*BaseItemDto{dto}, []media.ID{id}, store.CreditKinds{People: true, Genres: true, Studios: true}); err != nil {

@@ -341,7 +341,7 @@ func (rt *Router) getPlaybackInfo(w http.ResponseWriter, r *http.Request, p *pri
 			return err
 		}
 	}
-	_, it, err := rt.pathItem(r, p)
+	v, it, err := rt.pathItem(r, p)
 	if err != nil {
 		return err
 	}
@@ -384,7 +384,25 @@ func (rt *Router) getPlaybackInfo(w http.ResponseWriter, r *http.Request, p *pri
 	allowDirect := allow(dto.EnableDirectPlay, "EnableDirectPlay") || allow(dto.EnableDirectStream, "EnableDirectStream")
 	allowTranscode := allow(dto.EnableTranscoding, "EnableTranscoding")
 
+	// Without a choice in the request, the user's: what they picked last
+	// time, else their languages and subtitle mode. A default subtitle is
+	// offered to the player, not burnt into a transcode; that takes the
+	// request's own SubtitleStreamIndex.
+	var prefs *media.UserConfiguration
+	if v.user != nil {
+		if prefs, err = rt.store.UserConfiguration(ctx, v.user.ID); err != nil {
+			return err
+		}
+	}
+	defAudio, defSub, chosen := defaultStreams(prefs, it, streams)
+	if audioIndex == nil {
+		audioIndex = defAudio
+	}
 	src := rt.mediaSource(it, streams, facts, audioIndex, subIndex)
+	if subIndex == nil && chosen {
+		// None is the user's choice too (subtitles off).
+		src.DefaultSubtitleStreamIndex = defSub
+	}
 	sf := factsOf(src, it.MediaType, streams)
 	d := decide(dto.DeviceProfile, sf, maxBitrate, allowDirect, allowTranscode)
 	setSubtitleDelivery(src, dto.DeviceProfile, d, p.auth.Token)
@@ -528,11 +546,8 @@ func streamDto(s *media.MediaStream) MediaStreamDto {
 		}
 		d.DisplayTitle = strings.Join(parts, " - ")
 	case media.StreamSubtitle:
-		d.IsTextSubtitleStream = (s.Codec != "" || s.IsExternal) && isTextSubtitle(s.Codec)
-		pgs := strings.Contains(strings.ToLower(s.Codec), "pgs") || strings.EqualFold(s.Codec, "sup")
-		// MediaSourceManager: external files, text and PGS streams can be
-		// delivered on their own.
-		d.SupportsExternalStream = s.IsExternal || d.IsTextSubtitleStream || pgs
+		d.IsTextSubtitleStream = s.IsTextSubtitle()
+		d.SupportsExternalStream = s.SupportsExternalStream()
 		d.LocalizedUndefined, d.LocalizedForced, d.LocalizedHearingImpaired = "Undefined", "Forced", "Hearing Impaired"
 		d.DisplayTitle = subtitleTitle(&d)
 	}

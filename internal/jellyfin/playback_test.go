@@ -67,7 +67,7 @@ type MediaSourceIn struct {
 	ID, Path, Protocol, Container, TranscodingURL, TranscodingSubProtocol string
 	Size, Bitrate, RunTimeTicks                                           *int64
 	SupportsDirectPlay, SupportsDirectStream, SupportsTranscoding         bool
-	DefaultAudioStreamIndex                                               *int
+	DefaultAudioStreamIndex, DefaultSubtitleStreamIndex                   *int
 	MediaStreams                                                          []struct {
 		Type, Codec, Language, DisplayTitle string
 		Index                               int

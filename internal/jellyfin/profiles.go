@@ -368,7 +368,7 @@ func (sp *SubtitleProfile) takesLanguage(lang string) bool {
 // conversionTo is MediaStream.SupportsSubtitleConversionTo: text becomes
 // any text format but ASS/SSA, and ASS/SSA becomes nothing.
 func conversionTo(codec, format string) bool {
-	if !isTextSubtitle(codec) {
+	if !media.IsTextSubtitleCodec(codec) {
 		return false
 	}
 	for _, f := range []string{codec, format} {
@@ -383,7 +383,7 @@ func conversionTo(codec, format string) bool {
 // whether the client gets a transcode (in container, over protocol "hls"
 // or not) rather than the file (container the file's).
 func deliverSubtitle(profiles []SubtitleProfile, s *media.MediaStream, transcode bool, container, protocol string) subtitleDelivery {
-	text := isTextSubtitle(s.Codec)
+	text := media.IsTextSubtitleCodec(s.Codec)
 	hls := transcode && strings.EqualFold(protocol, "hls")
 	if !s.IsExternal && !hls {
 		embedOK := func(sp *SubtitleProfile) bool {
@@ -395,7 +395,7 @@ func deliverSubtitle(profiles []SubtitleProfile, s *media.MediaStream, transcode
 		}
 		for i := range profiles {
 			sp := &profiles[i]
-			if embedOK(sp) && text == isTextSubtitle(sp.Format) && strings.EqualFold(sp.Format, s.Codec) {
+			if embedOK(sp) && text == media.IsTextSubtitleCodec(sp.Format) && strings.EqualFold(sp.Format, s.Codec) {
 				return subtitleDelivery{"Embed", sp.Format}
 			}
 		}
@@ -415,7 +415,7 @@ func deliverSubtitle(profiles []SubtitleProfile, s *media.MediaStream, transcode
 			}
 			// External takes a format of the stream's kind (text or
 			// pictures); Hls takes text.
-			fits := (external && text == isTextSubtitle(sp.Format)) || (viaHLS && text)
+			fits := (external && text == media.IsTextSubtitleCodec(sp.Format)) || (viaHLS && text)
 			if !fits {
 				continue
 			}

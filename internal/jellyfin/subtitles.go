@@ -118,7 +118,7 @@ func (rt *Router) getSubtitle(w http.ResponseWriter, r *http.Request, p *princip
 	if s == nil {
 		return media.Errorf(media.ENOTFOUND, "this item has no subtitle stream %d", index)
 	}
-	if !isTextSubtitle(s.Codec) {
+	if !media.IsTextSubtitleCodec(s.Codec) {
 		return media.Errorf(media.EINVALID, "subtitle stream %d (%s) is pictures, not text: it can only be burned into a transcode", index, s.Codec)
 	}
 	win := window{start: ticksDuration(start), end: ticksDuration(end), keepTimes: keepTimes != nil && *keepTimes}
@@ -227,15 +227,4 @@ func readSubtitleFile(path string) ([]byte, error) {
 func sameID(s string, id media.ID) bool {
 	got, err := media.ParseID(s)
 	return err == nil && got == id
-}
-
-// isTextSubtitle is Jellyfin's MediaStream.IsTextFormat: everything but
-// the picture formats (PGS, DVD and DVB subtitles) is text.
-func isTextSubtitle(codec string) bool {
-	c := strings.ToLower(codec)
-	if strings.Contains(c, "microdvd") {
-		return true
-	}
-	return !strings.Contains(c, "pgs") && !strings.Contains(c, "dvdsub") && !strings.Contains(c, "dvbsub") &&
-		!strings.Contains(c, "dvd_subtitle") && !strings.Contains(c, "dvb_subtitle") && c != "sup" && c != "sub"
 }

@@ -212,3 +212,69 @@ func vttStamp(d time.Duration) string {
 	ms := d.Milliseconds()
 	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3_600_000, ms/60_000%60, ms/1000%60, ms%1000)
 }
+
+// TestStreamPreferences: the subtitles a film starts with follow the
+// user's subtitle mode and language, in PlaybackInfo and in the item's
+// detail (where players fill their pickers from), until the user picks
+// one while playing, which is remembered; the request's own choice wins.
+func TestStreamPreferences(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		c := subtitleLibrary(t, s)
+		admin := as(c.admin)
+		defaults := func(path string) (audio, sub *int) {
+			t.Helper()
+			var info PlaybackInfoIn
+			s.expect(req{"POST", path, map[string]any{"DeviceProfile": nothingProfile}, admin}, 200, &info)
+			if len(info.MediaSources) != 1 {
+				t.Fatalf("%s: %+v", path, info)
+			}
+			return info.MediaSources[0].DefaultAudioStreamIndex, info.MediaSources[0].DefaultSubtitleStreamIndex
+		}
+		wantSub := func(what string, want *int) {
+			t.Helper()
+			audio, sub := defaults("/Items/" + c.id + "/PlaybackInfo")
+			var detail struct{ MediaSources []MediaSourceIn }
+			s.expect(req{"GET", "/Items/" + c.id, nil, admin}, 200, &detail)
+			if audio == nil || *audio != 1 {
+				t.Errorf("%s: default audio %v, want the only one (1)", what, audio)
+			}
+			if !equalInt(sub, want) {
+				t.Errorf("%s: PlaybackInfo's default subtitles %v, want %v", what, show(sub), show(want))
+			}
+			if len(detail.MediaSources) != 1 || !equalInt(detail.MediaSources[0].DefaultSubtitleStreamIndex, want) {
+				t.Errorf("%s: the detail's default subtitles %+v, want %v", what, detail.MediaSources, show(want))
+			}
+		}
+		configure := func(cfg map[string]any) {
+			t.Helper()
+			s.expect(req{"POST", "/Users/Configuration", cfg, admin}, 204, nil)
+		}
+		configure(map[string]any{"SubtitleMode": "Always", "SubtitleLanguagePreference": "German"})
+		wantSub("always German", &c.ass)
+		configure(map[string]any{"SubtitleMode": "OnlyForced", "SubtitleLanguagePreference": "fre"})
+		wantSub("only forced French", &c.vtt)
+		configure(map[string]any{"SubtitleMode": "None", "SubtitleLanguagePreference": "fre"})
+		wantSub("none", nil)
+		if _, sub := defaults("/Items/" + c.id + "/PlaybackInfo?SubtitleStreamIndex=" + itoa(c.srt)); !equalInt(sub, &c.srt) {
+			t.Errorf("the request's choice: %v, want %d", show(sub), c.srt)
+		}
+
+		// Picked while playing: remembered over the language.
+		configure(map[string]any{"SubtitleMode": "Always", "SubtitleLanguagePreference": "ger"})
+		s.expect(req{"POST", "/Sessions/Playing/Progress", map[string]any{"ItemId": c.id, "PositionTicks": 1e7,
+			"AudioStreamIndex": 1, "SubtitleStreamIndex": c.srt}, admin}, 204, nil)
+		wantSub("remembered", &c.srt)
+		// Not when the user asks not to be remembered.
+		configure(map[string]any{"SubtitleMode": "Always", "SubtitleLanguagePreference": "ger", "RememberSubtitleSelections": false})
+		wantSub("not remembered", &c.ass)
+	})
+}
+
+func equalInt(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func show(p *int) string {
+	if p == nil {
+		return "none"
+	}
+	return itoa(*p)
+}
