@@ -77,9 +77,11 @@ func (h *hub) pollScan(ctx context.Context, w *scanWatch) {
 	}
 	prev := w.last
 	w.last = st
+	var out [][]byte
+	defer func() { h.sendAdmins(ctx, out) }()
 	if prev == nil {
 		if st.Running {
-			h.sendProgress(ctx, w, st.Progress)
+			out = h.progress(ctx, w, st.Progress)
 		}
 		return
 	}
@@ -111,21 +113,21 @@ func (h *hub) pollScan(ctx context.Context, w *scanWatch) {
 		// The rings hide at 100, as after Jellyfin's RefreshCompleted. A
 		// scan started since is then shown afresh, its libraries read
 		// again.
-		h.sendProgress(ctx, w, 100)
+		out = h.progress(ctx, w, 100)
 		w.libs = nil
 		if msg, err := encodeMessage("ScheduledTaskEnded", ended); err == nil {
-			h.sendAdmins(msg)
+			out = append(out, msg)
 		}
 	}
 	if st.Running && (started || st.Progress != prev.Progress) {
-		h.sendProgress(ctx, w, st.Progress)
+		out = append(out, h.progress(ctx, w, st.Progress)...)
 	}
 }
 
-// sendProgress sends RefreshProgress for each library. jellyha's scan
-// records one percentage for the whole scan, so every library shows it,
-// as GET /Library/VirtualFolders does.
-func (h *hub) sendProgress(ctx context.Context, w *scanWatch, pct float64) {
+// progress is RefreshProgress for each library. jellyha's scan records one
+// percentage for the whole scan, so every library shows it, as GET
+// /Library/VirtualFolders does.
+func (h *hub) progress(ctx context.Context, w *scanWatch, pct float64) [][]byte {
 	if w.libs == nil {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		libs, err := h.rt.store.Libraries(rctx)
@@ -134,7 +136,7 @@ func (h *hub) sendProgress(ctx context.Context, w *scanWatch, pct float64) {
 			if ctx.Err() == nil {
 				h.rt.log.Warn("websocket: list the libraries for scan progress", "err", err)
 			}
-			return
+			return nil
 		}
 		w.libs = make([]media.ID, 0, len(libs))
 		for _, l := range libs {
@@ -143,12 +145,14 @@ func (h *hub) sendProgress(ctx context.Context, w *scanWatch, pct float64) {
 	}
 	// As Jellyfin writes a double: "42.5", "100".
 	p := strconv.FormatFloat(pct, 'f', -1, 64)
+	var out [][]byte
 	for _, id := range w.libs {
 		msg, err := encodeMessage("RefreshProgress", map[string]string{"ItemId": id.String(), "Progress": p})
 		if err == nil {
-			h.sendAdmins(msg)
+			out = append(out, msg)
 		}
 	}
+	return out
 }
 
 // connections returns this replica's connections.
@@ -162,13 +166,33 @@ func (h *hub) connections() []*socketConn {
 	return out
 }
 
-// sendAdmins sends msg to the administrators' connections (and API keys',
-// which may do all an administrator may), as Jellyfin's
-// SendMessageToAdminSessions does.
-func (h *hub) sendAdmins(msg []byte) {
+// sendAdmins sends msgs to the administrators' connections (and API
+// keys', which may do all an administrator may), as Jellyfin's
+// SendMessageToAdminSessions does. Who is an administrator is read now,
+// once for all connections: one demoted since connecting hears no more,
+// one promoted starts hearing. Unread, nobody hears.
+func (h *hub) sendAdmins(ctx context.Context, msgs [][]byte) {
+	if len(msgs) == 0 {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	users, err := h.rt.store.Users(rctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			h.rt.log.Warn("websocket: read who is an administrator", "err", err)
+		}
+		return
+	}
+	admins := make(map[media.ID]bool, len(users))
+	for _, u := range users {
+		admins[u.ID] = u.IsAdministrator && !u.IsDisabled
+	}
 	for _, c := range h.connections() {
-		if c.admin {
-			c.send(msg)
+		if (c.user == nil && c.admin) || (c.user != nil && admins[c.user.ID]) {
+			for _, msg := range msgs {
+				c.send(msg)
+			}
 		}
 	}
 }

@@ -42,6 +42,10 @@ import (
 //     ScheduledTaskEnded with the TaskResult (Completed, Failed, Cancelled,
 //     or Aborted when the scanning process died and its lease expired).
 //     Each replica reads the scan's row itself (scanwatch.go says why).
+//     Who is an administrator is read at each send; the replica watches
+//     the scan while a connection that was an administrator's when it
+//     opened is there, so a user promoted since hears the scan only
+//     alongside such a connection, or after reconnecting.
 //   - UserDataChanged {UserId, UserDataList: [UserItemDataDto]} goes to
 //     every connection of a user whose play state changed, on any replica:
 //     played and favourite toggles, POST UserData, playback start and stop

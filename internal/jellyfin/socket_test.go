@@ -715,6 +715,33 @@ func TestSocketScan(t *testing.T) {
 			// queued before the administrator could read it.
 			alice.quiet("alice during the scans")
 
+			// Who hears is read at each send: promoted, alice hears the
+			// next scan; the administrator demoted, he hears no more.
+			aliceID := s.connOf("alice-dev").user.ID.String()
+			adminID := s.connOf("admin-dev").user.ID.String()
+			s.expect(req{"POST", "/Users/" + aliceID + "/Policy", map[string]any{"IsAdministrator": true}, as(adminTok)}, 204, nil)
+			if err := s.store.TakeScanLease(ctx, "third-replica"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.store.ScanHeartbeat(ctx, "third-replica", 7, "Films"); err != nil {
+				t.Fatal(err)
+			}
+			alice.until("RefreshProgress 7 for alice promoted", func(m wsMessage) bool { return progressOf(t, m, lib, "7") })
+			admin.until("RefreshProgress 7", func(m wsMessage) bool { return progressOf(t, m, lib, "7") })
+			s.expect(req{"POST", "/Users/" + adminID + "/Policy", map[string]any{"IsAdministrator": false}, as(adminTok)}, 204, nil)
+			if err := s.store.ScanHeartbeat(ctx, "third-replica", 8, "Films"); err != nil {
+				t.Fatal(err)
+			}
+			alice.until("RefreshProgress 8", func(m wsMessage) bool { return progressOf(t, m, lib, "8") })
+			admin.quiet("the administrator demoted", "ScheduledTasksInfo")
+			if err := s.store.EndScan(ctx, "third-replica", "Completed", "0 items"); err != nil {
+				t.Fatal(err)
+			}
+			alice.until("ScheduledTaskEnded for alice", func(m wsMessage) bool { return taskEnded(t, m, "Completed") })
+			admin.quiet("the administrator demoted, at the end", "ScheduledTasksInfo")
+			s.expect(req{"POST", "/Users/" + adminID + "/Policy", map[string]any{"IsAdministrator": true},
+				as(s.login("alice", "a", "alice-dev2").AccessToken)}, 204, nil)
+
 			// Stop ends the pushes: the subscription is gone once the
 			// KeepAlive sent after it is answered, and nothing of it comes
 			// in the next period either.
