@@ -26,6 +26,8 @@ type viewer struct {
 	// phys are Jellyfin's physical folders of the libraries
 	// (store.LibraryFolders).
 	phys map[media.ID][]media.ID
+	// types are the libraries' collection types, as their Data says.
+	types map[media.ID]string
 }
 
 func (v *viewer) userID() media.ID {
@@ -69,7 +71,7 @@ func (rt *Router) viewerFor(ctx context.Context, u *media.User) (*viewer, error)
 	if err != nil {
 		return nil, err
 	}
-	v := &viewer{user: u, libs: lf.IDs, phys: lf.Physical}
+	v := &viewer{user: u, libs: lf.IDs, phys: lf.Physical, types: lf.Types}
 	if u != nil && !u.EnableAllFolders {
 		v.libs = slices.DeleteFunc(slices.Clone(lf.IDs), func(id media.ID) bool { return !slices.Contains(u.EnabledFolders, id) })
 	}
@@ -77,26 +79,13 @@ func (rt *Router) viewerFor(ctx context.Context, u *media.User) (*viewer, error)
 }
 
 // isMusicLibrary says whether id is a music library v may see.
-func (rt *Router) isMusicLibrary(ctx context.Context, v *viewer, id media.ID) (bool, error) {
-	if id.IsZero() || !slices.Contains(v.libs, id) {
-		return false, nil
-	}
-	it, err := rt.item(ctx, v, id)
-	if err != nil {
-		return false, err
-	}
-	t := collectionType(it.Data)
-	if t == "" {
-		if t, err = rt.derivedCollectionType(ctx, id); err != nil {
-			return false, err
-		}
-	}
-	return t == "music", nil
+func (v *viewer) isMusicLibrary(id media.ID) bool {
+	return slices.Contains(v.libs, id) && v.types[id] == "music"
 }
 
 // without is v less some libraries (a user's exclusions).
 func (v *viewer) without(libs []media.ID) *viewer {
-	out := &viewer{user: v.user, phys: v.phys}
+	out := &viewer{user: v.user, phys: v.phys, types: v.types}
 	for _, id := range v.libs {
 		if !slices.Contains(libs, id) {
 			out.libs = append(out.libs, id)
@@ -846,12 +835,8 @@ func (rt *Router) getLatest(w http.ResponseWriter, r *http.Request, p *principal
 			return err
 		}
 	}
-	music, err := rt.isMusicLibrary(ctx, v, q.ParentID)
-	if err != nil {
-		return err
-	}
 	switch b := queryBool(r, "IsPlayed"); {
-	case music:
+	case v.isMusicLibrary(q.ParentID):
 		// Jellyfin lists a music library's new albums played or not,
 		// whatever the request or the user's HidePlayedInLatest say.
 	case b != nil:

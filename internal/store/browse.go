@@ -33,6 +33,9 @@ type LibraryFolders struct {
 	// Physical maps a library to its physical folders (Jellyfin's layout);
 	// libraries jellyha made have none.
 	Physical map[media.ID][]media.ID
+	// Types are the libraries' CollectionType ("movies", "music"...) as
+	// their Data says; a mixed library has none.
+	Types map[media.ID]string
 }
 
 // LibraryFolders reads the libraries and their physical folders.
@@ -53,6 +56,12 @@ ORDER BY "SortName", "Id"`, media.ItemTypeCollectionFolder, false)
 				return err
 			}
 			lf.IDs = append(lf.IDs, id)
+			if t := dataCollectionType(data.String); t != "" {
+				if lf.Types == nil {
+					lf.Types = map[media.ID]string{}
+				}
+				lf.Types[id] = t
+			}
 			if phys := physicalFolderIDs(id, data.String); len(phys) > 0 {
 				if lf.Physical == nil {
 					lf.Physical = map[media.ID][]media.ID{}
@@ -86,6 +95,19 @@ func physicalFolderIDs(lib media.ID, data string) []media.ID {
 		}
 	}
 	return out
+}
+
+// dataCollectionType reads a CollectionFolder's CollectionType from its
+// Data; "mixed", which earlier jellyha versions wrote, is none.
+func dataCollectionType(data string) string {
+	if !strings.Contains(data, "CollectionType") {
+		return ""
+	}
+	var d struct{ CollectionType string }
+	if json.Unmarshal([]byte(data), &d) != nil || d.CollectionType == "mixed" {
+		return ""
+	}
+	return d.CollectionType
 }
 
 // CollectionFolders returns the ids of the libraries, by SortName.
