@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/jellyha/jellyha/internal/database"
@@ -64,7 +65,9 @@ type orderCache struct {
 	mu     sync.Mutex
 	lists  map[string]*cached[[]media.ID]
 	counts map[string]*cached[int]
-	clock  uint64
+	// names are whole names lists (cachedList), each a []T of its query.
+	names map[string]*cached[any]
+	clock uint64
 }
 
 type cached[T any] struct {
@@ -72,6 +75,10 @@ type cached[T any] struct {
 	v       T
 	used    uint64
 }
+
+// namesCacheEntries bounds the names lists kept: the filter dialog of a
+// 20,000-film library lists 6,000 tags, about 600 KB.
+const namesCacheEntries = 32
 
 // countCacheEntries bounds the totals kept (a few dozen bytes each). A
 // total is what a client's TotalRecordCount needs: the web client asks
@@ -136,7 +143,7 @@ func (s *Store) orderedIDs(ctx context.Context, query string, args []any) ([]med
 	if err != nil {
 		return nil, err
 	}
-	key := query + "\x00" + fmt.Sprint(args...)
+	key := cacheKey(query, args)
 	if ids, ok := lookup(&s.orders, &s.orders.lists, key, version); ok {
 		return ids, nil
 	}
@@ -181,7 +188,7 @@ func (s *Store) countOf(ctx context.Context, query string, args []any) (int, err
 	if err != nil {
 		return 0, err
 	}
-	key := query + "\x00" + fmt.Sprint(args...)
+	key := cacheKey(query, args)
 	if n, ok := lookup(&s.orders, &s.orders.counts, key, version); ok {
 		return n, nil
 	}
@@ -191,6 +198,42 @@ func (s *Store) countOf(ctx context.Context, query string, args []any) (int, err
 	}
 	keep(&s.orders, &s.orders.counts, countCacheEntries, key, version, n)
 	return n, nil
+}
+
+// cacheKey names a statement with its arguments. %#v quotes each string,
+// so that ("ab", "c") and ("a", "bc") differ.
+func cacheKey(query string, args []any) string {
+	return query + "\x00" + fmt.Sprintf("%#v", args)
+}
+
+// cachedList runs a names list's statement (genres, tags, people, years,
+// ratings: what the names lists and the filter dialog show), or takes its
+// rows from the cache when they were read under the current ItemsVersion.
+// Such a list reads many of a library's map rows to find a few dozen names
+// (the filter dialog of 20,000 films: 250 ms on PostgreSQL, 150 on SQLite)
+// and does not change until the items do; one whose statement reads play
+// state is never cached. The rows returned are shared: callers must not
+// change them.
+func cachedList[T any](ctx context.Context, s *Store, query string, args []any, scan func(sc interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if strings.Contains(query, `"UserData"`) {
+		return queryList(ctx, s, query, args, scan)
+	}
+	version, err := s.itemsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := cacheKey(query, args)
+	if v, ok := lookup(&s.orders, &s.orders.names, key, version); ok {
+		if l, ok := v.([]T); ok {
+			return l, nil
+		}
+	}
+	l, err := queryList(ctx, s, query, args, scan)
+	if err != nil {
+		return nil, err
+	}
+	keep(&s.orders, &s.orders.names, namesCacheEntries, key, version, any(l))
+	return l, nil
 }
 
 // idList writes ids as SQL placeholders and their arguments.

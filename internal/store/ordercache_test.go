@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/gendb"
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/store"
@@ -207,6 +208,95 @@ func TestTotalsFromCountCache(t *testing.T) {
 		}
 		if got := check("after it was deleted", false); got != n {
 			t.Fatalf("after it was deleted: %d movies, want %d", got, n)
+		}
+	})
+}
+
+// TestNamesFromCache: a names list is read once per ItemsVersion. A genre
+// written straight into the database without moving the version does not
+// show (the list came from the cache), and shows as soon as the version
+// moves (ItemsChanged, as every store write to items and their names does);
+// the same for the filter dialog's years and ratings, and for a people
+// list.
+func TestNamesFromCache(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		libs := tinyLibrary(t, s)
+		items := &store.ItemQuery{Libraries: libs, Recursive: true, Types: []string{media.ItemTypeMovie}}
+		genres := func() []string {
+			t.Helper()
+			p, err := s.ItemValues(ctx, &store.ValueQuery{Items: items, Types: []media.ItemValueType{media.ItemValueGenre}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := make([]string, len(p.Values))
+			for i, v := range p.Values {
+				out[i] = v.Value
+			}
+			return out
+		}
+		years := func() []int {
+			t.Helper()
+			y, err := s.ItemYears(ctx, items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return y
+		}
+		people := func() int {
+			t.Helper()
+			p, err := s.People(ctx, &store.ValueQuery{Items: items})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(p.Values)
+		}
+		before, beforeYears, beforePeople := genres(), years(), people()
+		if len(before) == 0 || len(beforeYears) == 0 || beforePeople == 0 {
+			t.Fatalf("the tiny library's films have genres %v, years %v, %d people", before, beforeYears, beforePeople)
+		}
+		all, err := s.QueryItems(ctx, &store.ItemQuery{Libraries: libs, Recursive: true, Types: []string{media.ItemTypeMovie}, Limit: 1})
+		if err != nil || len(all.Items) == 0 {
+			t.Fatalf("a film: %v %v", all, err)
+		}
+		film := database.GUID(all.Items[0].ID)
+		db := s.DB()
+		genre := media.NewID()
+		person := media.NewID()
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO "ItemValues" ("ItemValueId", "Type", "Value", "CleanValue") VALUES (?, 2, 'Zz Cache Test', 'zz cache test')`, []any{database.GUID(genre)}},
+			{`INSERT INTO "ItemValuesMap" ("ItemId", "ItemValueId") VALUES (?, ?)`, []any{film, database.GUID(genre)}},
+			{`UPDATE "BaseItems" SET "ProductionYear" = 1801 WHERE "Id" = ?`, []any{film}},
+			{`INSERT INTO "Peoples" ("Id", "Name", "PersonType") VALUES (?, 'Zz Cache Test', 'Actor')`, []any{database.GUID(person)}},
+			{`INSERT INTO "PeopleBaseItemMap" ("ItemId", "PeopleId", "Role", "ListOrder", "SortOrder") VALUES (?, ?, '', 0, 0)`, []any{film, database.GUID(person)}},
+		} {
+			if _, err := db.Write.ExecContext(ctx, db.Rebind(q.sql), q.args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := genres(); !slices.Equal(got, before) {
+			t.Errorf("genres read again at the same version: %v, want the cached %v", got, before)
+		}
+		if got := years(); !slices.Equal(got, beforeYears) {
+			t.Errorf("years read again at the same version: %v, want the cached %v", got, beforeYears)
+		}
+		if got := people(); got != beforePeople {
+			t.Errorf("people read again at the same version: %d, want the cached %d", got, beforePeople)
+		}
+		if err := s.ItemsChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := genres(); !slices.Equal(got, append(slices.Clone(before), "Zz Cache Test")) {
+			t.Errorf("genres after the version moved: %v", got)
+		}
+		if got := years(); len(got) == 0 || got[0] != 1801 {
+			t.Errorf("years after the version moved: %v", got)
+		}
+		if got := people(); got != beforePeople+1 {
+			t.Errorf("people after the version moved: %d, want %d", got, beforePeople+1)
 		}
 	})
 }

@@ -85,7 +85,7 @@ func (s *Store) ItemValues(ctx context.Context, vq *ValueQuery) (*ValuePage, err
 	from := ` FROM "ItemValues" v WHERE ` + strings.Join(c.parts, " AND ")
 	list := `SELECT v."ItemValueId", v."Type", v."Value", v."CleanValue"` + from +
 		` ORDER BY v."CleanValue"` + dir + `, v."Value"` + dir + `, v."ItemValueId" LIMIT ? OFFSET ?`
-	values, err := queryList(ctx, s, list, append(append([]any{}, c.args...), limitOf(vq.Limit), max(vq.StartIndex, 0)),
+	values, err := cachedList(ctx, s, list, append(append([]any{}, c.args...), limitOf(vq.Limit), max(vq.StartIndex, 0)),
 		func(sc interface{ Scan(...any) error }) (media.ItemValue, error) {
 			var v media.ItemValue
 			var typ int
@@ -122,7 +122,7 @@ func (s *Store) People(ctx context.Context, vq *ValueQuery) (*ValuePage, error) 
 	}
 	from := ` FROM "Peoples" p WHERE ` + strings.Join(c.parts, " AND ")
 	list := `SELECT p."Id", p."Name"` + from + ` ORDER BY p."Name"` + dir + `, p."Id" LIMIT ? OFFSET ?`
-	values, err := queryList(ctx, s, list, append(append([]any{}, c.args...), limitOf(vq.Limit), max(vq.StartIndex, 0)),
+	values, err := cachedList(ctx, s, list, append(append([]any{}, c.args...), limitOf(vq.Limit), max(vq.StartIndex, 0)),
 		func(sc interface{ Scan(...any) error }) (media.ItemValue, error) {
 			var v media.ItemValue
 			err := sc.Scan(database.ScanGUID{ID: &v.ID}, &v.Value)
@@ -209,8 +209,12 @@ func (s *Store) valueTotal(ctx context.Context, page *ValuePage, vq *ValueQuery,
 		page.Total = n
 	case n < limitOf(vq.Limit) && (n > 0 || start == 0):
 		page.Total = start + n
-	default:
+	case strings.Contains(count, `"UserData"`):
 		return s.queryRow(ctx, count, args, &page.Total)
+	default:
+		n, err := s.countOf(ctx, count, args)
+		page.Total = n
+		return err
 	}
 	return nil
 }
@@ -218,7 +222,7 @@ func (s *Store) valueTotal(ctx context.Context, page *ValuePage, vq *ValueQuery,
 // ItemYears lists the production years of vq.Items' items, ascending.
 func (s *Store) ItemYears(ctx context.Context, q *ItemQuery) ([]int, error) {
 	c := s.where(q, forAll)
-	years, err := queryList(ctx, s, `SELECT DISTINCT b."ProductionYear" FROM "BaseItems" b WHERE b."ProductionYear" IS NOT NULL AND `+
+	years, err := cachedList(ctx, s, `SELECT DISTINCT b."ProductionYear" FROM "BaseItems" b WHERE b."ProductionYear" IS NOT NULL AND `+
 		strings.Join(c.parts, " AND ")+` ORDER BY b."ProductionYear"`, c.args,
 		func(sc interface{ Scan(...any) error }) (int, error) {
 			var y int
@@ -234,7 +238,7 @@ func (s *Store) ItemYears(ctx context.Context, q *ItemQuery) ([]int, error) {
 // ItemRatings lists the official ratings of q's items, by name.
 func (s *Store) ItemRatings(ctx context.Context, q *ItemQuery) ([]string, error) {
 	c := s.where(q, forAll)
-	ratings, err := queryList(ctx, s, `SELECT DISTINCT b."OfficialRating" FROM "BaseItems" b WHERE b."OfficialRating" IS NOT NULL AND b."OfficialRating" <> '' AND `+
+	ratings, err := cachedList(ctx, s, `SELECT DISTINCT b."OfficialRating" FROM "BaseItems" b WHERE b."OfficialRating" IS NOT NULL AND b."OfficialRating" <> '' AND `+
 		strings.Join(c.parts, " AND ")+` ORDER BY b."OfficialRating"`, c.args,
 		func(sc interface{ Scan(...any) error }) (string, error) {
 			var r string
