@@ -18,9 +18,11 @@ import (
 
 // Subtitles (jellyfin-api.md §3.9): a player that shows subtitles itself
 // fetches the DeliveryUrl PlaybackInfo put on a subtitle stream,
-// /Videos/{id}/{sourceId}/Subtitles/{index}/0/Stream.vtt. An external
-// .srt is converted to WebVTT here, in Go; an external .vtt is sent as it
-// is; .ass files and streams inside the video are converted by ffmpeg. The
+// /Videos/{id}/{sourceId}/Subtitles/{index}/0/Stream.vtt, or, for
+// jellyfin-web's own subtitle drawing, Stream.js (Jellyfin's JSON track
+// events). An external .srt is converted here, in Go; an external .vtt is
+// sent as it is; .ass files and streams inside the video are converted by
+// ffmpeg. The
 // start-position form moves the cues back by that much (players that start
 // mid-film with a transcode), as Jellyfin's SubtitleEncoder does; Jellyfin
 // serves these routes anonymously, jellyha asks for the token the URL
@@ -39,6 +41,9 @@ var subtitleFormats = map[string]struct{ name, mime string }{
 	"vtt": {"vtt", "text/vtt"}, "webvtt": {"vtt", "text/vtt"},
 	"srt": {"srt", "application/x-subrip"}, "subrip": {"srt", "application/x-subrip"},
 	"ass": {"ass", "text/x-ssa"}, "ssa": {"ass", "text/x-ssa"},
+	// jellyfin-web's player draws text subtitles itself from these: it
+	// turns the DeliveryUrl's .vtt into .js.
+	"js": {"json", "application/json"}, "json": {"json", "application/json"},
 }
 
 // sourceFormat is the delivery format a stream's codec already is in, ""
@@ -65,7 +70,7 @@ func (rt *Router) getSubtitle(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	format, ok := subtitleFormats[ext]
 	if !ok {
-		return media.Errorf(media.EINVALID, "subtitles are delivered as vtt, srt or ass, not %q", ext)
+		return media.Errorf(media.EINVALID, "subtitles are delivered as vtt, srt, ass or js, not %q", ext)
 	}
 	index, err := strconv.Atoi(r.PathValue("index"))
 	if err != nil {
@@ -153,6 +158,17 @@ func ticksDuration(t int64) time.Duration { return time.Duration(t) * 100 }
 
 // subtitleBody produces stream s of the video at videoPath in format.
 func (rt *Router) subtitleBody(r *http.Request, videoPath string, s *media.MediaStream, format string, win window) ([]byte, error) {
+	if format == "json" {
+		// Read as SubRip (the file itself, or ffmpeg's conversion),
+		// then written as track events.
+		srt, err := rt.subtitleBody(r, videoPath, s, "srt", window{})
+		if err != nil {
+			return nil, err
+		}
+		var out bytes.Buffer
+		err = subtitle.WriteJSON(&out, subtitle.Window(subtitle.Read(subtitle.Decode(srt)), win.start, win.end, win.keepTimes))
+		return out.Bytes(), err
+	}
 	from := sourceFormat(s.Codec)
 	var raw []byte
 	if s.IsExternal {

@@ -144,6 +144,22 @@ func TestSubtitleDelivery(t *testing.T) {
 		if got := get(c.url(c.srt, "10000000/Stream.srt")+key, 200, ""); got != "1\n00:00:00,000 --> 00:00:00,500\nHello\n\n2\n00:00:01,000 --> 00:00:02,500\n<i>World</i>\n" {
 			t.Errorf("the .srt as srt from 1 s: %q", got)
 		}
+		// As jellyfin-web's player asks (Stream.js): Jellyfin's JSON track
+		// events, ticks and lines as it writes them.
+		const jsonType = "application/json; charset=utf-8"
+		if got := get(c.url(c.srt, "0/Stream.js")+key, 200, jsonType); got !=
+			`{"TrackEvents":[{"Id":"1","Text":"Hello","StartPositionTicks":5000000,"EndPositionTicks":15000000},`+
+				`{"Id":"2","Text":"<i>World</i>","StartPositionTicks":20000000,"EndPositionTicks":35000000}]}`+"\n" {
+			t.Errorf("the .srt as js: %q", got)
+		}
+		if got := get(c.url(c.srt, "10000000/Stream.js")+key, 200, jsonType); !strings.Contains(got,
+			`{"Id":"1","Text":"Hello","StartPositionTicks":0,"EndPositionTicks":5000000}`) {
+			t.Errorf("the .srt as js from 1 s: %q", got)
+		}
+		if got := get(c.url(c.ass, "0/Stream.js")+key, 200, jsonType); got !=
+			`{"TrackEvents":[{"Id":"1","Text":"Inside the file","StartPositionTicks":10000000,"EndPositionTicks":20000000}]}`+"\n" {
+			t.Errorf("the .ass as js (through ffmpeg): %q", got)
+		}
 		// The external .vtt as it is.
 		vtt, _ := os.ReadFile(c.vttPath)
 		if got := get(c.url(c.vtt, "0/Stream.vtt")+key, 200, vttType); got != string(vtt) {

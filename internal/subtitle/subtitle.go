@@ -1,6 +1,6 @@
 // Package subtitle reads text subtitles (SubRip and WebVTT) into cues and
-// writes them as WebVTT or SubRip, for delivering a video's subtitles to
-// players that take WebVTT; other formats, and streams inside a video file,
+// writes them as WebVTT, SubRip or Jellyfin's JSON track events, for
+// delivering a video's subtitles to players that draw them; other formats, and streams inside a video file,
 // are converted by ffmpeg (Extract).
 //
 // Real subtitle files are untidy: a byte-order mark, CRLF or CR line ends,
@@ -12,6 +12,7 @@ package subtitle
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -247,6 +248,32 @@ func WriteSRT(w io.Writer, cues []Cue) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// WriteJSON writes cues as Jellyfin's "JSON Jellyfin" subtitle format,
+// which jellyfin-web's player asks for (Stream.js) to draw text subtitles
+// itself: {"TrackEvents": [{"Id": "1", "Text": "line\nline",
+// "StartPositionTicks": n, "EndPositionTicks": n}, ...]}, ids numbered
+// from 1, times in 100 ns ticks.
+func WriteJSON(w io.Writer, cues []Cue) error {
+	type event struct {
+		ID                 string `json:"Id"`
+		Text               string
+		StartPositionTicks int64
+		EndPositionTicks   int64
+	}
+	out := struct{ TrackEvents []event }{TrackEvents: make([]event, len(cues))}
+	for i, c := range cues {
+		lines := make([]string, len(c.Text))
+		for j, l := range c.Text {
+			lines[j] = stripRe.ReplaceAllString(l, "")
+		}
+		out.TrackEvents[i] = event{ID: strconv.Itoa(i + 1), Text: strings.Join(lines, "\n"),
+			StartPositionTicks: int64(c.Start / 100), EndPositionTicks: int64(c.End / 100)}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // <i> stays <i>: the player renders it
+	return enc.Encode(out)
 }
 
 // stamp writes hh:mm:ss.mmm (or with a comma for SubRip).

@@ -106,6 +106,26 @@ func TestWriteSRT(t *testing.T) {
 
 // Extract with the real ffmpeg: an .ass file and the subrip stream of an
 // mkv become WebVTT; a stream that is not there is a clear error.
+func TestWriteJSON(t *testing.T) {
+	cues := []Cue{
+		{Start: 1500 * time.Millisecond, End: 3 * time.Second, Text: []string{"<font color=red>Two</font>", "lines & <i>more</i>"}},
+		{Start: time.Hour, End: time.Hour + time.Second, Text: []string{"{\\an8}Top"}},
+	}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, cues); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"TrackEvents":[{"Id":"1","Text":"Two\nlines & <i>more</i>","StartPositionTicks":15000000,"EndPositionTicks":30000000},` +
+		`{"Id":"2","Text":"Top","StartPositionTicks":36000000000,"EndPositionTicks":36010000000}]}` + "\n"
+	if b.String() != want {
+		t.Errorf("WriteJSON:\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := WriteJSON(&b, nil); err != nil || b.String() != `{"TrackEvents":[]}`+"\n" {
+		t.Errorf("no cues: %q %v", b.String(), err)
+	}
+}
+
 func TestExtract(t *testing.T) {
 	dir := t.TempDir()
 	srt := filepath.Join(dir, "in.srt")
