@@ -846,6 +846,9 @@ describe('a second user', () => {
 		assert.deepEqual(names(home), ['Demo Music', 'Demo Movies'], 'ordered, without the excluded library');
 		const all = await ok('BaseItemDtoQueryResult', getUserViewsApi(viewerApi).getUserViews({ userId: viewer.Id, includeHidden: true }));
 		assert.deepEqual(names(all), ['Demo Music', 'Demo Movies', 'Demo Shows']);
+		// The home screen settings page lists the libraries it may group.
+		const groups = await ok('SpecialViewOptionDto[]', getUserViewsApi(viewerApi).getGroupingOptions({ userId: viewer.Id }));
+		assert.deepEqual(groups.map((g) => g.Name), ['Demo Movies', 'Demo Shows']);
 		// Not someone else's.
 		await fails(403, users.updateUserConfiguration({ userId: me.Id, userConfiguration: configuration }));
 		// The password by the current path.

@@ -647,6 +647,40 @@ func (rt *Router) getViews(w http.ResponseWriter, r *http.Request, p *principal)
 	return rt.writeLibraries(w, r, v, p, cfg)
 }
 
+// SpecialViewOptionDto is a library the home screen settings offer to
+// group.
+type SpecialViewOptionDto struct {
+	Name string
+	ID   string `json:"Id"`
+}
+
+// getGroupingOptions is GET /UserViews/GroupingOptions and
+// /Users/{userId}/GroupingOptions: the libraries of the user that may be
+// grouped into one view (films, shows and mixed ones), by name, which
+// jellyfin-web's home screen settings list before they show at all. The
+// choice is stored (GroupedFolders) but jellyha does not group.
+func (rt *Router) getGroupingOptions(w http.ResponseWriter, r *http.Request, p *principal) error {
+	ctx := r.Context()
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	out := []SpecialViewOptionDto{}
+	for _, id := range v.libs {
+		if t := v.types[id]; t != "movies" && t != "tvshows" && t != "" {
+			continue
+		}
+		it, err := rt.store.Item(ctx, id)
+		if err != nil {
+			return err
+		}
+		out = append(out, SpecialViewOptionDto{Name: it.Name, ID: id.String()})
+	}
+	slices.SortStableFunc(out, func(a, b SpecialViewOptionDto) int { return strings.Compare(a.Name, b.Name) })
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 // writeLibraries answers with the libraries v may see, by name, each with
 // its collection type; with a user's configuration, those the user ordered
 // come first, in their order.

@@ -101,6 +101,8 @@ func (rt *Router) table() []route {
 
 		// §3.4 the home screen.
 		{"GET", "/UserViews", rt.getViews, accessUser},
+		{"GET", "/UserViews/GroupingOptions", rt.getGroupingOptions, accessUser},
+		{"GET", "/Users/{userId}/GroupingOptions", rt.getGroupingOptions, accessSelf},
 		{"GET", "/Users/{userId}/Views", rt.getViews, accessSelf},
 		{"GET", "/UserItems/Resume", rt.getResume, accessUser},
 		{"GET", "/Users/{userId}/Items/Resume", rt.getResume, accessSelf},

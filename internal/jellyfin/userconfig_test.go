@@ -78,6 +78,21 @@ func TestUserConfiguration(t *testing.T) {
 			t.Errorf("views with hidden ones = %v", got)
 		}
 
+		// The home screen settings page lists the libraries that may be
+		// grouped (films, shows, mixed) before it shows at all.
+		var groups []struct{ Name, ID string }
+		e.expect(req{"GET", "/UserViews/GroupingOptions", nil, admin}, 200, &groups)
+		if len(groups) != 2 || groups[0].Name != "Movies" || groups[0].ID != e.movies.String() || groups[1].Name != "Shows" {
+			t.Errorf("grouping options %+v, want Movies and Shows", groups)
+		}
+		e.expect(req{"GET", "/Users/" + bobID + "/GroupingOptions", nil, bob}, 200, &groups)
+		for _, g := range groups {
+			if g.Name == "Music" {
+				t.Errorf("bob's grouping options %+v", groups)
+			}
+		}
+		e.expect(req{"GET", "/Users/" + adminID + "/GroupingOptions", nil, bob}, 403, nil)
+
 		// Latest: the home row leaves out excluded libraries, the library's
 		// own row does not.
 		e.expect(req{"POST", "/Users/Configuration?userId=" + adminID, map[string]any{
