@@ -490,6 +490,14 @@ func TestUsersAPI(t *testing.T) {
 		if sys.Version != Version || !sys.StartupWizardCompleted {
 			t.Errorf("system info %+v", sys)
 		}
+		// The encoding section, which jellyfin-web's player reads before it
+		// draws ASS subtitles; no other section is served.
+		var enc map[string]any
+		s.expect(req{"GET", "/System/Configuration/encoding", nil, at}, 200, &enc)
+		if enc["EnableFallbackFont"] != false || enc["HardwareAccelerationType"] != "none" {
+			t.Errorf("encoding configuration %v", enc)
+		}
+		s.expect(req{"GET", "/System/Configuration/network", nil, at}, 404, nil)
 	})
 }
 

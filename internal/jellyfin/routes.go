@@ -25,6 +25,7 @@ func (rt *Router) table() []route {
 		{"GET", "/System/Ping", rt.ping, accessPublic},
 		{"POST", "/System/Ping", rt.ping, accessPublic},
 		{"GET", "/System/Info", rt.systemInfo, accessUser},
+		{"GET", "/System/Configuration/{key}", rt.getNamedConfiguration, accessUser},
 		{"GET", "/Users/Public", rt.publicUsers, accessPublic},
 
 		// §3.3 the startup wizard.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
+
+	"github.com/jellyha/jellyha/internal/media"
 )
 
 // Keys in jellyha_settings. Jellyfin keeps these in system.xml and
@@ -128,6 +131,49 @@ func (rt *Router) systemInfo(w http.ResponseWriter, r *http.Request, _ *principa
 		CastReceiverApplications:   []struct{}{},
 		EncoderLocation:            "System",
 		SystemArchitecture:         arch,
+	})
+	return nil
+}
+
+// EncodingOptions is the part of Jellyfin's "encoding" configuration that
+// jellyfin-web's player reads: before drawing ASS/SSA subtitles with its
+// libass renderer it asks whether to load fallback fonts, and without an
+// answer it never draws them. The values are Jellyfin's defaults and what
+// jellyha's transcoder does (no hardware acceleration, no throttling).
+type EncodingOptions struct {
+	EncodingThreadCount      int
+	FallbackFontPath         string
+	EnableFallbackFont       bool
+	EnableAudioVbr           bool
+	DownMixAudioBoost        float64
+	MaxMuxingQueueSize       int
+	EnableThrottling         bool
+	ThrottleDelaySeconds     int
+	EnableSegmentDeletion    bool
+	SegmentKeepSeconds       int
+	HardwareAccelerationType string
+	EnableTonemapping        bool
+	H264Crf                  int
+	H265Crf                  int
+	EncoderPreset            string
+	EnableHardwareEncoding   bool
+	AllowHevcEncoding        bool
+	AllowAv1Encoding         bool
+	EnableSubtitleExtraction bool
+	HardwareDecodingCodecs   []string
+}
+
+// getNamedConfiguration is GET /System/Configuration/{key}. Only the
+// "encoding" section is known; the others are the dashboard's, which
+// jellyha does not serve.
+func (rt *Router) getNamedConfiguration(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	if !strings.EqualFold(r.PathValue("key"), "encoding") {
+		return media.Errorf(media.ENOTFOUND, "no configuration section %q", r.PathValue("key"))
+	}
+	writeJSON(w, http.StatusOK, &EncodingOptions{
+		EncodingThreadCount: -1, DownMixAudioBoost: 2, MaxMuxingQueueSize: 2048, ThrottleDelaySeconds: 180,
+		SegmentKeepSeconds: 720, HardwareAccelerationType: "none", H264Crf: 23, H265Crf: 28, EncoderPreset: "auto",
+		EnableHardwareEncoding: true, EnableSubtitleExtraction: true, HardwareDecodingCodecs: []string{"h264", "vc1"},
 	})
 	return nil
 }
