@@ -203,3 +203,89 @@ func anyStrings(v any) []string {
 	}
 	return out
 }
+
+// TestInstantMix: the mix of a song, an album, an artist or a genre is
+// songs sharing the seed's genres, shuffled, up to the limit, from the
+// libraries the user may see.
+func TestInstantMix(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		e := newBrowseEnv(t, s)
+		admin, bob := as(e.admin), as(e.bob)
+		mix := func(h []string, path string, status int) []ItemIn {
+			t.Helper()
+			var l listIn
+			if status != 200 {
+				e.expect(req{"GET", path, nil, h}, status, nil)
+				return nil
+			}
+			e.expect(req{"GET", path, nil, h}, status, &l)
+			for _, it := range l.Items {
+				if it.Type != "Audio" {
+					t.Errorf("%s: a %s in the mix", path, it.Type)
+				}
+			}
+			if l.TotalRecordCount != len(l.Items) {
+				t.Errorf("%s: total %d for %d songs", path, l.TotalRecordCount, len(l.Items))
+			}
+			return l.Items
+		}
+		albums := e.list(e.admin, "/Items?ParentId="+e.music.String()+"&Recursive=true&IncludeItemTypes=MusicAlbum&Limit=1").Items
+		if len(albums) == 0 {
+			t.Fatal("no album")
+		}
+		album := albums[0].ID
+		genres := map[string]bool{}
+		for _, song := range e.list(e.admin, "/Items?ParentId="+album+"&Recursive=true&IncludeItemTypes=Audio&Fields=Genres").Items {
+			for _, g := range song.Genres {
+				genres[g] = true
+			}
+		}
+		if len(genres) == 0 {
+			t.Fatal("the album's songs have no genre")
+		}
+		got := mix(admin, "/Albums/"+album+"/InstantMix?Fields=Genres", 200)
+		if len(got) == 0 {
+			t.Fatal("an empty mix of an album")
+		}
+		for _, it := range got {
+			if !slices.ContainsFunc(it.Genres, func(g string) bool { return genres[g] }) {
+				t.Errorf("%s (%v) shares no genre with the album's %v", it.Name, it.Genres, genres)
+			}
+		}
+		if n := len(mix(admin, "/Items/"+album+"/InstantMix?Limit=3", 200)); n != 3 {
+			t.Errorf("a mix of 3: %d songs", n)
+		}
+		song := e.list(e.admin, "/Items?ParentId="+album+"&Recursive=true&IncludeItemTypes=Audio&Limit=1").Items[0].ID
+		if len(mix(admin, "/Songs/"+song+"/InstantMix", 200)) == 0 {
+			t.Error("an empty mix of a song")
+		}
+		// Names lists give ItemValues ids: a genre mixes its own songs.
+		var musicGenres listIn
+		e.expect(req{"GET", "/MusicGenres?ParentId=" + e.music.String(), nil, admin}, 200, &musicGenres)
+		if len(musicGenres.Items) == 0 {
+			t.Fatal("no music genres")
+		}
+		g := musicGenres.Items[0]
+		for _, path := range []string{"/MusicGenres/InstantMix?id=" + g.ID + "&Fields=Genres", "/MusicGenres/" + urlEscape(g.Name) + "/InstantMix?Fields=Genres"} {
+			got := mix(admin, path, 200)
+			if len(got) == 0 {
+				t.Errorf("%s: empty", path)
+			}
+			for _, it := range got {
+				if !slices.Contains(it.Genres, g.Name) {
+					t.Errorf("%s: %s is not %s (%v)", path, it.Name, g.Name, it.Genres)
+				}
+			}
+		}
+		var artists listIn
+		e.expect(req{"GET", "/Artists?ParentId=" + e.music.String() + "&Limit=1", nil, admin}, 200, &artists)
+		if len(artists.Items) == 0 || len(mix(admin, "/Artists/InstantMix?id="+artists.Items[0].ID, 200)) == 0 {
+			t.Errorf("an artist's mix: artists %v", names(artists.Items))
+		}
+		// Bob may not see the music library: nothing of it mixes for him.
+		mix(bob, "/Albums/"+album+"/InstantMix", 404)
+		mix(bob, "/MusicGenres/InstantMix?id="+g.ID, 404)
+		mix(admin, "/Items/"+media.NewID().String()+"/InstantMix", 404)
+		mix(admin, "/Items/nonsense/InstantMix", 400)
+	})
+}
