@@ -771,6 +771,38 @@ func (rt *Router) getResume(w http.ResponseWriter, r *http.Request, p *principal
 	return rt.writeResult(w, r, page, q.StartIndex, o)
 }
 
+// getUpcoming is GET /Shows/Upcoming, the TV library's Upcoming tab:
+// episodes first aired from yesterday (UTC) on, the soonest first, as
+// Jellyfin lists them. Jellyfin counts only the page in TotalRecordCount.
+func (rt *Router) getUpcoming(w http.ResponseWriter, r *http.Request, p *principal) error {
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	q := v.query()
+	if q.ParentID, err = queryID(r, "ParentId"); err != nil {
+		return err
+	}
+	q.Recursive = true
+	q.Types = []string{media.ItemTypeEpisode}
+	since := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	q.MinPremiereDate = &since
+	if err := paging(r, q); err != nil {
+		return err
+	}
+	q.SkipTotal = true
+	q.Sort = []store.ItemSort{{By: "PremiereDate"}, {By: "SortName"}}
+	o, err := listOpts(r, v, p, q)
+	if err != nil {
+		return err
+	}
+	page, err := rt.store.QueryItems(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	return rt.writeResult(w, r, page, q.StartIndex, o)
+}
+
 // getNextUp is GET /Shows/NextUp: per series, the episode after the last
 // one the user played.
 func (rt *Router) getNextUp(w http.ResponseWriter, r *http.Request, p *principal) error {

@@ -116,6 +116,7 @@ func (rt *Router) table() []route {
 		{"GET", "/UserItems/Resume", rt.getResume, accessUser},
 		{"GET", "/Users/{userId}/Items/Resume", rt.getResume, accessSelf},
 		{"GET", "/Shows/NextUp", rt.getNextUp, accessUser},
+		{"GET", "/Shows/Upcoming", rt.getUpcoming, accessUser},
 		{"GET", "/Items/Latest", rt.getLatest, accessUser},
 		{"GET", "/Users/{userId}/Items/Latest", rt.getLatest, accessSelf},
 

@@ -1,9 +1,11 @@
 package jellyfin
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
@@ -287,5 +289,38 @@ func TestInstantMix(t *testing.T) {
 		mix(bob, "/MusicGenres/InstantMix?id="+g.ID, 404)
 		mix(admin, "/Items/"+media.NewID().String()+"/InstantMix", 404)
 		mix(admin, "/Items/nonsense/InstantMix", 400)
+	})
+}
+
+// TestUpcoming: the TV library's Upcoming tab lists episodes aired from
+// yesterday on, the soonest first.
+func TestUpcoming(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		e := newBrowseEnv(t, s)
+		eps := e.list(e.admin, "/Items?ParentId="+e.shows.String()+"&Recursive=true&IncludeItemTypes=Episode&SortBy=SortName&Limit=3").Items
+		if len(eps) != 3 {
+			t.Fatalf("episodes: %v", names(eps))
+		}
+		db := e.store.DB()
+		now := time.Now().UTC()
+		for i, days := range []int{10, 1, -3} {
+			if _, err := db.Write.Exec(db.Rebind(`UPDATE "BaseItems" SET "PremiereDate" = ? WHERE "Id" = ?`),
+				db.Time(now.AddDate(0, 0, days)), database.GUID(media.MustParseID(eps[i].ID))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.store.ItemsChanged(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var l listIn
+		e.expect(req{"GET", "/Shows/Upcoming?Limit=10&Fields=PremiereDate", nil, as(e.admin)}, 200, &l)
+		if got := ids(l.Items); !slices.Equal(got, []string{eps[1].ID, eps[0].ID}) || l.TotalRecordCount != 2 {
+			t.Errorf("upcoming: %v (total %d), want %v then %v", names(l.Items), l.TotalRecordCount, eps[1].Name, eps[0].Name)
+		}
+		e.expect(req{"GET", "/Shows/Upcoming?ParentId=" + e.movies.String(), nil, as(e.admin)}, 200, &l)
+		if len(l.Items) != 0 {
+			t.Errorf("upcoming in the films: %v", names(l.Items))
+		}
+		e.expect(req{"GET", "/Shows/Upcoming", nil, nil}, 401, nil)
 	})
 }

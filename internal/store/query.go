@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jellyha/jellyha/internal/database"
 	"github.com/jellyha/jellyha/internal/media"
@@ -78,12 +79,14 @@ type ItemQuery struct {
 	ArtistIDs, AlbumArtistIDs []media.ID
 	// PersonIDs are Peoples ids; Persons names; PersonTypes restricts
 	// both to credits of these kinds (Actor, Director...).
-	PersonIDs      []media.ID
-	Persons        []string
-	PersonTypes    []string
-	Years          []int
-	SearchTerm     string
-	NameStartsWith string
+	PersonIDs   []media.ID
+	Persons     []string
+	PersonTypes []string
+	Years       []int
+	// MinPremiereDate keeps items first aired (or released) then or later.
+	MinPremiereDate *time.Time
+	SearchTerm      string
+	NameStartsWith  string
 	// NameLessThan and NameStartsWithOrGreater bound the sort name
 	// (compared lower-cased): the web client's alphabet picker.
 	NameLessThan, NameStartsWithOrGreater string
@@ -439,6 +442,9 @@ func (s *Store) where(q *ItemQuery, f form) *cond {
 			args[i] = y
 		}
 		c.add(`b."ProductionYear" IN (`+placeholders(len(args))+`)`, args...)
+	}
+	if q.MinPremiereDate != nil {
+		c.add(`b."PremiereDate" >= ?`, s.db.Time(*q.MinPremiereDate))
 	}
 	if t := strings.TrimSpace(q.SearchTerm); t != "" {
 		p := "%" + likeEscaper.Replace(strings.ToLower(t)) + "%"
