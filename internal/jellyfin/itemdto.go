@@ -64,6 +64,9 @@ type BaseItemDto struct {
 	MediaStreams []MediaStreamDto   `json:",omitempty"`
 	Chapters     []ChapterInfo      `json:",omitempty"`
 	PlayAccess   string             `json:",omitempty"`
+	// CanDownload tells clients to offer a download (web's menu, the
+	// apps' offline copies): a video or song file, for a user allowed to.
+	CanDownload *bool `json:",omitempty"`
 }
 
 // NameGuidPair names a genre or studio.
@@ -199,6 +202,9 @@ type dtoOptions struct {
 	// none.
 	user     media.ID
 	userData bool
+	// download: the caller may download files (EnableContentDownloading,
+	// or an API key).
+	download bool
 	images   bool
 	// imageTypes (a bit per stored image type; zero for all) and
 	// imagesPerType (zero for no limit) are a client's EnableImageTypes
@@ -234,6 +240,7 @@ const (
 	fieldProviderIDs
 	fieldSortName
 	fieldStudios
+	fieldCanDownload
 
 	allFields = ^itemField(0)
 )
@@ -245,7 +252,7 @@ var itemFieldNames = map[string]itemField{
 	"mediasources": fieldMediaSources, "mediastreams": fieldMediaStreams, "originaltitle": fieldOriginalTitle,
 	"overview": fieldOverview, "parentid": fieldParentID, "path": fieldPath, "people": fieldPeople,
 	"playaccess": fieldPlayAccess, "primaryimageaspectratio": fieldPrimaryImageAspectRatio,
-	"providerids": fieldProviderIDs, "sortname": fieldSortName, "studios": fieldStudios,
+	"providerids": fieldProviderIDs, "sortname": fieldSortName, "studios": fieldStudios, "candownload": fieldCanDownload,
 }
 
 // noImageType is an imageTypes bit that no stored image type has.
@@ -329,6 +336,10 @@ func (rt *Router) itemDto(r *store.ItemRow, o dtoOptions) *BaseItemDto {
 	}
 	if o.has(fieldPlayAccess) && o.userData {
 		dto.PlayAccess = "Full"
+	}
+	if o.has(fieldCanDownload) {
+		can := o.download && hasMedia(r) && (r.MediaType == "Video" || r.MediaType == "Audio")
+		dto.CanDownload = &can
 	}
 	if len(r.AlbumArtists) > 0 {
 		dto.AlbumArtist = r.AlbumArtists[0]

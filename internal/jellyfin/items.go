@@ -135,7 +135,8 @@ func (v *viewer) scope() []media.ID {
 // asking. A Fields or image type it does not know is ignored, as Jellyfin
 // ignores them; a malformed ImageTypeLimit is an error.
 func dtoOpts(r *http.Request, v *viewer, p *principal) (dtoOptions, error) {
-	o := dtoOptions{user: v.userID(), userData: v.user != nil, images: true}
+	o := dtoOptions{user: v.userID(), userData: v.user != nil, images: true,
+		download: v.user == nil || v.user.EnableContentDownloading}
 	if b := queryBool(r, "EnableUserData"); b != nil && !*b {
 		o.userData = false
 	}

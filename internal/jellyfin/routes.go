@@ -104,6 +104,8 @@ func (rt *Router) table() []route {
 		{"GET", "/UserViews", rt.getViews, accessUser},
 		{"GET", "/UserViews/GroupingOptions", rt.getGroupingOptions, accessUser},
 		{"GET", "/Items/{itemId}/InstantMix", rt.getInstantMix, accessUser},
+		{"GET", "/Items/{itemId}/Download", rt.getDownload, accessUser},
+		{"HEAD", "/Items/{itemId}/Download", rt.getDownload, accessUser},
 		{"GET", "/Songs/{itemId}/InstantMix", rt.getInstantMix, accessUser},
 		{"GET", "/Albums/{itemId}/InstantMix", rt.getInstantMix, accessUser},
 		{"GET", "/Artists/{itemId}/InstantMix", rt.getInstantMix, accessUser},

@@ -3,8 +3,10 @@ package jellyfin
 import (
 	"errors"
 	"io/fs"
+	"mime"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/jellyha/jellyha/internal/media"
@@ -58,6 +60,23 @@ func (rt *Router) serveFile(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
+	return rt.sendFile(w, r, it.Path, containerOf(it.Path), it.MediaType)
+}
+
+// getDownload is GET|HEAD /Items/{itemId}/Download: the item's file as it
+// is, as an attachment named like it, for a user allowed to download
+// (EnableContentDownloading, Jellyfin's Download policy) or an API key.
+// The apps keep offline copies with it; web's readers and its Download
+// menu use it too.
+func (rt *Router) getDownload(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if p.user != nil && !p.user.EnableContentDownloading {
+		return media.Errorf(media.EFORBIDDEN, "this user may not download")
+	}
+	it, err := rt.playableItem(r, p)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filepath.Base(it.Path)}))
 	return rt.sendFile(w, r, it.Path, containerOf(it.Path), it.MediaType)
 }
 

@@ -181,3 +181,44 @@ func TestDirectPlay(t *testing.T) {
 		}
 	})
 }
+
+// TestDownload: /Items/{id}/Download sends the file as an attachment named
+// like it, with ranges, to users allowed to download; CanDownload says so
+// in the item's DTO.
+func TestDownload(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		id, file, admin, carol := clipLibrary(t, s)
+		path := "/Items/" + id + "/Download"
+		resp, body := s.get("GET", path+"?api_key="+admin)
+		if resp.StatusCode != 200 || !bytes.Equal(body, file) || resp.Header.Get("Content-Type") != "video/mp4" ||
+			resp.Header.Get("Content-Disposition") != `attachment; filename="Clip (2020).mp4"` {
+			t.Fatalf("download: %d %v (%d bytes)", resp.StatusCode, resp.Header, len(body))
+		}
+		if resp, body := s.get("GET", path+"?api_key="+admin, "Range", "bytes=10-19"); resp.StatusCode != 206 || !bytes.Equal(body, file[10:20]) {
+			t.Errorf("a range of the download: %d %q", resp.StatusCode, body)
+		}
+		canDownload := func(token string) any {
+			t.Helper()
+			var dto map[string]any
+			s.expect(req{"GET", "/Items/" + id + "?Fields=CanDownload", nil, as(token)}, 200, &dto)
+			return dto["CanDownload"]
+		}
+		if got := canDownload(admin); got != true {
+			t.Errorf("CanDownload %v, want true", got)
+		}
+		// Carol may not see the film.
+		if resp, _ := s.get("GET", path+"?api_key="+carol); resp.StatusCode != 404 {
+			t.Errorf("carol downloads: %d, want 404", resp.StatusCode)
+		}
+		// Without the permission: refused, and the DTO says so.
+		var me UserIn
+		s.expect(req{"GET", "/Users/Me", nil, as(admin)}, 200, &me)
+		s.expect(req{"POST", "/Users/" + me.ID + "/Policy", map[string]any{"IsAdministrator": true, "EnableContentDownloading": false}, as(admin)}, 204, nil)
+		if resp, _ := s.get("GET", path+"?api_key="+admin); resp.StatusCode != 403 {
+			t.Errorf("download without the permission: %d, want 403", resp.StatusCode)
+		}
+		if got := canDownload(admin); got != false {
+			t.Errorf("CanDownload without the permission: %v", got)
+		}
+	})
+}

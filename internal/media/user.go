@@ -29,6 +29,9 @@ type User struct {
 	// change their own account, pictures and play state (Jellyfin's
 	// AssertCanUpdateUser with restrictUserPreferences).
 	EnableUserPreferenceAccess bool
+	// EnableContentDownloading lets the user download files
+	// (/Items/{id}/Download).
+	EnableContentDownloading bool
 
 	InvalidLoginAttemptCount int
 	// LoginAttemptsBeforeLockout is Jellyfin's per-user lockout threshold;

@@ -126,6 +126,7 @@ const userColumns = `u."Id", u."Username", u."InternalId", COALESCE(u."Password"
   (SELECT COALESCE(MAX(CASE WHEN p."Kind" = 1 AND p."Value" THEN 1 ELSE 0 END), 0) FROM "Permissions" p WHERE p."UserId" = u."Id"),
   (SELECT COALESCE(MAX(CASE WHEN p."Kind" = 2 AND p."Value" THEN 1 ELSE 0 END), 0) FROM "Permissions" p WHERE p."UserId" = u."Id"),
   (SELECT COALESCE(MAX(CASE WHEN p."Kind" = 16 AND p."Value" THEN 1 ELSE 0 END), 0) FROM "Permissions" p WHERE p."UserId" = u."Id"),
+  (SELECT COALESCE(MAX(CASE WHEN p."Kind" = 11 AND p."Value" THEN 1 ELSE 0 END), 0) FROM "Permissions" p WHERE p."UserId" = u."Id"),
   COALESCE((SELECT f."Value" FROM "Preferences" f WHERE f."UserId" = u."Id" AND f."Kind" = 5), ''),
   (SELECT i."Path" FROM "ImageInfos" i WHERE i."UserId" = u."Id"),
   (SELECT i."LastModified" FROM "ImageInfos" i WHERE i."UserId" = u."Id"),
@@ -134,13 +135,13 @@ const userColumns = `u."Id", u."Username", u."InternalId", COALESCE(u."Password"
 func scanUser(sc interface{ Scan(...any) error }) (*media.User, error) {
 	var u media.User
 	var lockout sql.NullInt64
-	var admin, hidden, disabled, allFolders, prefs int
+	var admin, hidden, disabled, allFolders, download, prefs int
 	var folders string
 	var imagePath sql.NullString
 	var imageModified *time.Time
 	err := sc.Scan(database.ScanGUID{ID: &u.ID}, &u.Name, &u.InternalID, &u.PasswordHash, &u.InvalidLoginAttemptCount,
 		&lockout, database.ScanTime{T: &u.LastLoginDate}, database.ScanTime{T: &u.LastActivityDate}, &u.RowVersion,
-		&admin, &hidden, &disabled, &allFolders, &folders, &imagePath, database.ScanTime{T: &imageModified}, &prefs)
+		&admin, &hidden, &disabled, &allFolders, &download, &folders, &imagePath, database.ScanTime{T: &imageModified}, &prefs)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +154,7 @@ func scanUser(sc interface{ Scan(...any) error }) (*media.User, error) {
 	}
 	u.IsAdministrator, u.IsHidden, u.IsDisabled, u.EnableAllFolders = admin == 1, hidden == 1, disabled == 1, allFolders == 1
 	u.EnableUserPreferenceAccess = prefs == 1
+	u.EnableContentDownloading = download == 1
 	u.EnabledFolders = splitIDs(folders)
 	return &u, nil
 }
