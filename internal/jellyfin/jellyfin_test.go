@@ -646,6 +646,8 @@ var wantAccess = map[string]access{
 	"HEAD /Items/{itemId}/Images/{imageType}/{imageIndex}": accessPublic,
 	"POST /System/Ping":                                    accessPublic,
 	"POST /Users/AuthenticateByName":                       accessPublic,
+	"POST /Users/ForgotPassword":                           accessPublic,
+	"POST /Users/ForgotPassword/Pin":                       accessPublic,
 	"GET /Startup/Configuration":                           accessSetup,
 	"GET /Startup/FirstUser":                               accessSetup,
 	"GET /Startup/User":                                    accessSetup,

@@ -39,6 +39,8 @@ func (rt *Router) table() []route {
 
 		// §3.2 login and sessions.
 		{"POST", "/Users/AuthenticateByName", rt.authenticateByName, accessPublic},
+		{"POST", "/Users/ForgotPassword", rt.forgotPassword, accessPublic},
+		{"POST", "/Users/ForgotPassword/Pin", rt.forgotPasswordPin, accessPublic},
 		{"POST", "/Sessions/Logout", rt.logout, accessUser},
 
 		// §3.12 users.
@@ -105,6 +107,7 @@ func (rt *Router) table() []route {
 		{"GET", "/UserViews/GroupingOptions", rt.getGroupingOptions, accessUser},
 		{"GET", "/Items/{itemId}/InstantMix", rt.getInstantMix, accessUser},
 		{"GET", "/Items/{itemId}/Download", rt.getDownload, accessUser},
+		{"GET", "/Playback/BitrateTest", rt.getBitrateTest, accessUser},
 		{"HEAD", "/Items/{itemId}/Download", rt.getDownload, accessUser},
 		{"GET", "/Songs/{itemId}/InstantMix", rt.getInstantMix, accessUser},
 		{"GET", "/Albums/{itemId}/InstantMix", rt.getInstantMix, accessUser},

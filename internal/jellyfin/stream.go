@@ -1,12 +1,15 @@
 package jellyfin
 
 import (
+	crand "crypto/rand"
 	"errors"
 	"io/fs"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/jellyha/jellyha/internal/media"
@@ -116,5 +119,39 @@ func (rt *Router) sendFile(w http.ResponseWriter, r *http.Request, path, contain
 	w.Header().Set("Content-Type", contentTypeOf(container, mediaType))
 	w.Header().Set("Accept-Ranges", "bytes")
 	http.ServeContent(w, r, "", fi.ModTime(), f)
+	return nil
+}
+
+// maxBitrateTest is the largest size GET /Playback/BitrateTest sends, as
+// Jellyfin's.
+const maxBitrateTest = 100_000_000
+
+// getBitrateTest is GET /Playback/BitrateTest?size=N: N random bytes
+// (102,400 by default), which players time to choose a streaming bitrate
+// (web's "Auto" quality). They are written as they are made, not held.
+func (rt *Router) getBitrateTest(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	size := 102400
+	if raw := query(r, "size"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxBitrateTest {
+			return media.Errorf(media.EINVALID, "the requested size must be from 1 to %d bytes", maxBitrateTest)
+		}
+		size = n
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(size))
+	w.Header().Set("Cache-Control", "no-store")
+	var seed [32]byte
+	_, _ = crand.Read(seed[:])
+	src := rand.NewChaCha8(seed)
+	buf := make([]byte, min(size, 64<<10))
+	for size > 0 {
+		n := min(size, len(buf))
+		_, _ = src.Read(buf[:n])
+		if _, err := w.Write(buf[:n]); err != nil {
+			return nil // the client went; nothing to answer
+		}
+		size -= n
+	}
 	return nil
 }

@@ -222,3 +222,52 @@ func TestDownload(t *testing.T) {
 		}
 	})
 }
+
+// TestBitrateTest: the bytes players time to pick a bitrate.
+func TestBitrateTest(t *testing.T) {
+	s := newTestServer(t, engines["sqlite"](t), nil)
+	s.completeWizard()
+	s.addUser("admin", "root", true)
+	tok := s.login("admin", "root", "admin-dev").AccessToken
+	for size, want := range map[string]int{"": 102400, "?size=1": 1, "?size=1000000": 1000000} {
+		resp, body := s.get("GET", "/Playback/BitrateTest"+size, "X-Emby-Token", tok)
+		if resp.StatusCode != 200 || len(body) != want || resp.Header.Get("Content-Length") != strconv.Itoa(want) ||
+			resp.Header.Get("Content-Type") != "application/octet-stream" {
+			t.Errorf("size %q: %d, %d bytes, %v", size, resp.StatusCode, len(body), resp.Header)
+		}
+		if want > 1000 && bytes.Count(body, body[:8]) > 1 {
+			t.Errorf("size %q: the bytes repeat", size)
+		}
+	}
+	for _, bad := range []string{"?size=0", "?size=100000001", "?size=x"} {
+		if resp, _ := s.get("GET", "/Playback/BitrateTest"+bad, "X-Emby-Token", tok); resp.StatusCode != 400 {
+			t.Errorf("%s: %d, want 400", bad, resp.StatusCode)
+		}
+	}
+	if resp, _ := s.get("GET", "/Playback/BitrateTest"); resp.StatusCode != 401 {
+		t.Errorf("anonymous: %d", resp.StatusCode)
+	}
+}
+
+// TestForgotPassword: the login page's "Forgot password" is told to
+// contact the administrator, whether the user exists or not.
+func TestForgotPassword(t *testing.T) {
+	s := newTestServer(t, engines["sqlite"](t), nil)
+	s.completeWizard()
+	s.addUser("admin", "root", true)
+	for _, name := range []string{"admin", "nobody"} {
+		var res map[string]any
+		s.expect(req{"POST", "/Users/ForgotPassword", map[string]any{"EnteredUsername": name}, nil}, 200, &res)
+		if len(res) != 1 || res["Action"] != "ContactAdmin" {
+			t.Errorf("%s: %v", name, res)
+		}
+	}
+	var pin map[string]any
+	s.expect(req{"POST", "/Users/ForgotPassword/Pin", map[string]any{"Pin": "1234"}, nil}, 200, &pin)
+	if pin["Success"] != false {
+		t.Errorf("pin: %v", pin)
+	}
+	s.expect(req{"POST", "/Users/ForgotPassword", "not json{", nil}, 400, nil)
+	// The administrator's password still works.
+	s.login("admin", "root", "admin-dev")
+}

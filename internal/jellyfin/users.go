@@ -584,3 +584,37 @@ func firstUser(users []*media.User) *media.User {
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].InternalID < sorted[j].InternalID })
 	return sorted[0]
 }
+
+// ForgotPasswordResult answers POST /Users/ForgotPassword.
+type ForgotPasswordResult struct {
+	Action string
+}
+
+// forgotPassword is POST /Users/ForgotPassword, the login page's "Forgot
+// password". Jellyfin writes a PIN to a file on the server for someone
+// with a shell there to read; jellyha has no such file, so the answer is
+// Jellyfin's ContactAdmin, which the page shows as "contact your server
+// administrator" (who resets it with `jellyha user reset-password`, or the
+// dashboard). Whether the user exists is not told.
+func (rt *Router) forgotPassword(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	var body struct{ EnteredUsername string }
+	if err := decode(r, &body, true); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, &ForgotPasswordResult{Action: "ContactAdmin"})
+	return nil
+}
+
+// forgotPasswordPin is POST /Users/ForgotPassword/Pin: no PIN was ever
+// given, so none is redeemed.
+func (rt *Router) forgotPasswordPin(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	var body struct{ Pin string }
+	if err := decode(r, &body, true); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, &struct {
+		Success    bool
+		UsersReset []string
+	}{UsersReset: []string{}})
+	return nil
+}
