@@ -22,7 +22,7 @@ import {
 	SubtitlePlaybackMode,
 } from '@jellyfin/sdk/lib/generated-client/models/index.js';
 import {
-	getArtistsApi, getDisplayPreferencesApi, getFilterApi, getGenresApi, getImageApi, getItemsApi, getLibraryApi,
+	getArtistsApi, getDisplayPreferencesApi, getFilterApi, getGenresApi, getImageApi, getInstantMixApi, getItemsApi, getLibraryApi,
 	getMediaSegmentsApi, getMoviesApi, getPersonsApi, getPlaystateApi, getSessionApi, getStartupApi, getStudiosApi,
 	getSuggestionsApi, getSystemApi, getTvShowsApi, getUserApi, getUserLibraryApi, getUserViewsApi, getVideosApi,
 } from '@jellyfin/sdk/lib/utils/api/index.js';
@@ -361,6 +361,16 @@ describe('item detail', () => {
 		assert.equal(track.IndexNumber, 3);
 		assert.deepEqual(track.Artists, ['The Oscillators']);
 		assert.equal(track.AlbumArtist, 'The Oscillators');
+	});
+
+	it('an album\'s Instant Mix is the songs of its genre, and a song downloads', async () => {
+		const mix = await ok('BaseItemDtoQueryResult', getInstantMixApi(api).getInstantMixFromAlbum({ itemId: byName['Pure Tones'].Id, userId: me.Id }));
+		assert.deepEqual(names(mix).sort(), ['220 Hertz', '330 Hertz', '440 Hertz', '550 Hertz']);
+		assert.equal(mix.TotalRecordCount, 4);
+		const file = await getLibraryApi(api).getDownload({ itemId: byName['440 Hertz'].Id }, { responseType: 'arraybuffer' });
+		assert.equal(file.status, 200);
+		assert.ok(file.data.byteLength > 1000, `${file.data.byteLength} bytes`);
+		assert.match(file.headers['content-disposition'], /^attachment; filename=/);
 	});
 
 	it('every item of the library, and each view, reads strictly in detail', async () => {
