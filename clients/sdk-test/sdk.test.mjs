@@ -22,7 +22,7 @@ import {
 	SubtitlePlaybackMode,
 } from '@jellyfin/sdk/lib/generated-client/models/index.js';
 import {
-	getArtistsApi, getDisplayPreferencesApi, getFilterApi, getGenresApi, getImageApi, getInstantMixApi, getItemsApi, getLibraryApi,
+	getArtistsApi, getDisplayPreferencesApi, getFilterApi, getGenresApi, getImageApi, getInstantMixApi, getItemsApi, getLibraryApi, getLyricsApi,
 	getMediaSegmentsApi, getMoviesApi, getPersonsApi, getPlaystateApi, getSessionApi, getStartupApi, getStudiosApi,
 	getSuggestionsApi, getSystemApi, getTvShowsApi, getUserApi, getUserLibraryApi, getUserViewsApi, getVideosApi,
 } from '@jellyfin/sdk/lib/utils/api/index.js';
@@ -371,6 +371,14 @@ describe('item detail', () => {
 		assert.equal(file.status, 200);
 		assert.ok(file.data.byteLength > 1000, `${file.data.byteLength} bytes`);
 		assert.match(file.headers['content-disposition'], /^attachment; filename=/);
+	});
+
+	it('a song with a lyric file has synced lyrics', async () => {
+		const song = await ok('BaseItemDto', getUserLibraryApi(api).getItem({ itemId: byName['440 Hertz'].Id, userId: me.Id }));
+		assert.equal(song.HasLyrics, true);
+		const lyrics = await ok('LyricDto', getLyricsApi(api).getLyrics({ itemId: song.Id }));
+		assert.deepEqual(lyrics.Lyrics.map((l) => [l.Text, l.Start]), [['A is four hundred and forty', 0], ['Tune to it', 1e7]]);
+		await fails(404, getLyricsApi(api).getLyrics({ itemId: byName['220 Hertz'].Id }));
 	});
 
 	it('every item of the library, and each view, reads strictly in detail', async () => {

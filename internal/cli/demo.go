@@ -19,7 +19,8 @@ const demoSynopsis = `demo [--dir DIR] [flags]
 
 Generates a small sample library with ffmpeg (three short films with titles,
 chapters, subtitles and posters, a series with two seasons, an album of
-tones with embedded cover art), adds it as the libraries "Demo Movies", "Demo Shows"
+tones with embedded cover art and one song's synced lyrics), adds it as the
+libraries "Demo Movies", "Demo Shows"
 and "Demo Music" in the configured database, and scans it. Then
 "jellyha serve" has something to browse. Running it again reuses the files.
 
@@ -214,6 +215,11 @@ func generateDemo(ctx context.Context, root string) (int, error) {
 			"-metadata", "genre=Electronic", "-f", "flac"); err != nil {
 			return made, err
 		}
+	}
+	// Synced lyrics beside one song, as music libraries keep them.
+	if err := write(filepath.Join(album, "03 440 Hertz.lrc"), "[ti:440 Hertz]\n[ar:The Oscillators]\n"+
+		"[00:00.00]A is four hundred and forty\n[00:01.00]Tune to it\n"); err != nil {
+		return made, err
 	}
 	return made, nil
 }

@@ -67,6 +67,8 @@ type BaseItemDto struct {
 	// CanDownload tells clients to offer a download (web's menu, the
 	// apps' offline copies): a video or song file, for a user allowed to.
 	CanDownload *bool `json:",omitempty"`
+	// HasLyrics: a song with a lyric file, sent with its media members.
+	HasLyrics *bool `json:",omitempty"`
 }
 
 // NameGuidPair names a genre or studio.

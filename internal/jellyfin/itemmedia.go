@@ -2,6 +2,7 @@ package jellyfin
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/store"
@@ -71,6 +72,10 @@ func (rt *Router) fillMedia(dto *BaseItemDto, it *store.ItemRow, m *store.ItemMe
 		src.DefaultSubtitleStreamIndex = sub
 	}
 	dto.MediaSources = []*MediaSourceInfo{src}
+	if it.Type == media.ItemTypeAudio {
+		has := slices.ContainsFunc(m.Streams, func(s media.MediaStream) bool { return s.StreamType == media.StreamLyric })
+		dto.HasLyrics = &has
+	}
 	dto.MediaStreams = src.MediaStreams
 	dto.VideoType = src.VideoType
 	dto.Chapters = make([]ChapterInfo, 0, len(m.Chapters))

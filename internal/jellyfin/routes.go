@@ -213,6 +213,7 @@ func (rt *Router) table() []route {
 		{"GET", "/Audio/{itemId}/stream", rt.streamStatic, accessUser},
 		{"GET", "/Audio/{itemId}/{file}", rt.streamFile, accessUser},
 		{"GET", "/Audio/{itemId}/universal", rt.universalAudio, accessUser},
+		{"GET", "/Audio/{itemId}/Lyrics", rt.getLyrics, accessUser},
 		// HLS transcodes (hls.go); players send the token as api_key.
 		{"GET", "/Videos/{itemId}/master.m3u8", rt.hlsMaster, accessUser},
 		{"GET", "/Videos/{itemId}/main.m3u8", rt.hlsMain, accessUser},

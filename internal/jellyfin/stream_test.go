@@ -271,3 +271,68 @@ func TestForgotPassword(t *testing.T) {
 	// The administrator's password still works.
 	s.login("admin", "root", "admin-dev")
 }
+
+// TestLyrics: a song's lyric file, scanned as its Lyric stream, is read
+// as Jellyfin's LyricDto; the song's detail says HasLyrics; a song without
+// lyrics, or anything that is not a song, answers 404.
+func TestLyrics(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		ctx := context.Background()
+		album := filepath.Join(t.TempDir(), "Osc", "Tones")
+		if err := os.MkdirAll(album, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"01 Sung.flac", "02 Hummed.flac"} {
+			cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine", "-t", "1", filepath.Join(album, name))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("ffmpeg: %v: %s", err, out)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(album, "01 Sung.lrc"), []byte("[ti:Sung]\n[00:00.50]La la\n[00:01.25]Lo\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lib := &store.Library{Name: "Music", CollectionType: "music", Paths: []string{filepath.Dir(filepath.Dir(album))}}
+		if err := s.store.CreateLibrary(ctx, lib); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.rt.scanner.Scan(ctx, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		s.completeWizard()
+		s.addUser("admin", "root", true)
+		tok := as(s.login("admin", "root", "admin-dev").AccessToken)
+		var songs listIn
+		s.expect(req{"GET", "/Items?Recursive=true&IncludeItemTypes=Audio&SortBy=SortName", nil, tok}, 200, &songs)
+		if len(songs.Items) != 2 {
+			t.Fatalf("songs: %v", names(songs.Items))
+		}
+		hummed, sung := songs.Items[0], songs.Items[1]
+		if sung.Name != "Sung" {
+			hummed, sung = sung, hummed
+		}
+		var lyric struct {
+			Metadata map[string]any
+			Lyrics   []struct {
+				Text  string
+				Start *int64
+				Cues  []struct{ Position, EndPosition int }
+			}
+		}
+		s.expect(req{"GET", "/Audio/" + sung.ID + "/Lyrics", nil, tok}, 200, &lyric)
+		if len(lyric.Lyrics) != 2 || lyric.Lyrics[0].Text != "La la" || lyric.Lyrics[0].Start == nil || *lyric.Lyrics[0].Start != 5_000_000 ||
+			len(lyric.Lyrics[0].Cues) != 1 || lyric.Lyrics[0].Cues[0].EndPosition != 5 || lyric.Lyrics[1].Text != "Lo" || lyric.Metadata == nil {
+			t.Errorf("lyrics %+v", lyric)
+		}
+		hasLyrics := func(id string) any {
+			var dto map[string]any
+			s.expect(req{"GET", "/Items/" + id, nil, tok}, 200, &dto)
+			return dto["HasLyrics"]
+		}
+		if hasLyrics(sung.ID) != true || hasLyrics(hummed.ID) != false {
+			t.Errorf("HasLyrics: %v, %v", hasLyrics(sung.ID), hasLyrics(hummed.ID))
+		}
+		s.expect(req{"GET", "/Audio/" + hummed.ID + "/Lyrics", nil, tok}, 404, nil)
+		s.expect(req{"GET", "/Audio/" + lib.ID.String() + "/Lyrics", nil, tok}, 404, nil)
+		s.expect(req{"GET", "/Audio/" + sung.ID + "/Lyrics", nil, nil}, 401, nil)
+	})
+}

@@ -56,6 +56,7 @@ type node struct {
 	nfo      string // .nfo file to read, if any
 	images   []sidecar
 	subs     []subtitleFile // external subtitles of a video
+	lyrics   []subtitleFile // lyric files of a song
 	mtype    string         // Video or Audio
 
 	// top is the index of the library path the node was found under, and
@@ -472,6 +473,7 @@ func (w *walker) tracks(files []entry, parent *node) {
 		}
 		n := fileNode(f, media.ItemTypeAudio, "Audio", parent)
 		n.name = stem(f.name)
+		n.lyrics = externalLyrics(files, f.name)
 		if m := trackRe.FindStringSubmatch(n.name); m != nil {
 			t, _ := strconv.Atoi(m[2])
 			n.index, n.name = &t, strings.TrimSpace(m[3])
@@ -498,6 +500,7 @@ func (w *walker) mixed(dir string, parent *node) {
 		case isAudio(f.name):
 			n := w.add(fileNode(f, media.ItemTypeAudio, "Audio", parent))
 			n.name = stem(f.name)
+			n.lyrics = externalLyrics(files, f.name)
 		}
 	}
 	for _, d := range dirs {

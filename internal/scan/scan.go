@@ -604,7 +604,7 @@ func (s *Scanner) keptItem(lib *store.Library, n *node) *store.KeptItem {
 	if n.changed && n.probe != nil {
 		p := n.probe
 		streams := p.streams()
-		streams = append(streams, subtitleStreams(n.subs, streams)...)
+		streams = append(streams, externalStreams(n, streams)...)
 		w, h := p.videoSize()
 		k.Media = &store.FileMedia{Streams: streams, Chapters: p.chapters(), RunTimeTicks: p.runtimeTicks(), Width: w, Height: h,
 			TotalBitrate: atoiPtr(p.Format.BitRate), Size: n.size, DateModified: n.mtime.UTC()}
@@ -724,7 +724,7 @@ func (s *Scanner) build(ctx context.Context, lib *store.Library, n *node, opts l
 	if p != nil {
 		sc.Media = true
 		sc.Streams, sc.Chapters = p.streams(), p.chapters()
-		external = subtitleStreams(n.subs, sc.Streams)
+		external = externalStreams(n, sc.Streams)
 		sc.Streams = append(sc.Streams, external...)
 		it.RunTimeTicks = p.runtimeTicks()
 		it.Width, it.Height = p.videoSize()

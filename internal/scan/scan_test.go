@@ -569,6 +569,77 @@ func TestScanSubtitles(t *testing.T) {
 	}
 }
 
+// TestScanLyrics: "Song.lrc", "Song.en.elrc" and "Song.txt" next to a song
+// are Lyric streams of it (as Jellyfin's MediaInfoResolver makes them),
+// numbered after its own; another song's file, or a text file of another
+// name, is not; adding or removing one rewrites the song without probing.
+func TestScanLyrics(t *testing.T) {
+	c := makeClips(t)
+	for name, p := range engines {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			f := newFixture(t, p(t))
+			album := filepath.Join(f.root, "music", "Osc", "Tones")
+			first, second := filepath.Join(album, "01 First.flac"), filepath.Join(album, "02 Second.flac")
+			cp(t, c.audio, first)
+			cp(t, c.audio, second)
+			write(t, filepath.Join(album, "01 First.lrc"), "[00:00.10]Hello\n")
+			write(t, filepath.Join(album, "01 First.en.elrc"), "[00:00.10]<00:00.10>Hello\n")
+			write(t, filepath.Join(album, "notes.txt"), "not lyrics\n")
+			lm := f.library("Music", "music", filepath.Join(f.root, "music"))
+			f.scan(2)
+			lyricsOf := func(path string) []media.MediaStream {
+				t.Helper()
+				all, err := f.st.ItemStreams(ctx, f.byPath(lm.ID, path).ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []media.MediaStream
+				own := 0
+				for _, s := range all {
+					if s.StreamType == media.StreamLyric {
+						out = append(out, s)
+					} else {
+						own = max(own, s.StreamIndex+1)
+					}
+				}
+				for i, s := range out {
+					if s.StreamIndex != own+i || s.IsExternal || s.Codec != "" {
+						t.Errorf("lyric stream %+v, want index %d", s, own+i)
+					}
+				}
+				return out
+			}
+			got := lyricsOf(first)
+			if len(got) != 2 || got[0].Path != filepath.Join(album, "01 First.en.elrc") || got[0].Language != "eng" ||
+				got[1].Path != filepath.Join(album, "01 First.lrc") || got[1].Language != "" {
+				t.Errorf("the first song's lyrics: %+v", got)
+			}
+			if got := lyricsOf(second); len(got) != 0 {
+				t.Errorf("the second song's lyrics: %+v", got)
+			}
+			if res := f.scan(0); res.Unchanged != res.Items {
+				t.Errorf("rescan: %+v", res)
+			}
+			write(t, filepath.Join(album, "02 Second.txt"), "Plain words\n")
+			if err := os.Remove(filepath.Join(album, "01 First.en.elrc")); err != nil {
+				t.Fatal(err)
+			}
+			// Both songs, and their album, whose folder changed.
+			if res := f.scan(0); res.Updated != 3 || res.Unchanged != 1 {
+				t.Errorf("rescan after lyric files changed: %+v", res)
+			}
+			if got := lyricsOf(second); len(got) != 1 || got[0].Path != filepath.Join(album, "02 Second.txt") {
+				t.Errorf("the second song's lyrics after one was added: %+v", got)
+			}
+			if got := lyricsOf(first); len(got) != 1 {
+				t.Errorf("the first song's lyrics after one was removed: %+v", got)
+			}
+		})
+	}
+}
+
 // TestScanKeepsItemsOfAnEmptyFolder: a library folder that is suddenly
 // empty (a disk or share that is not mounted leaves an empty mount point)
 // keeps its items and their play state, and says so in the log; once the

@@ -141,3 +141,49 @@ func subtitleStreams(subs []subtitleFile, own []media.MediaStream) []media.Media
 	}
 	return out
 }
+
+// Lyrics: "Song.lrc", "Song.elrc", "Song.txt" (and "Song.en.lrc") next to
+// an audio file are its lyrics, as Jellyfin's MediaInfoResolver finds
+// them: a MediaStreamInfos row of type Lyric with Path the file and the
+// language read from the name, numbered after the file's own streams.
+var lyricExts = set("lrc", "elrc", "txt")
+
+// externalLyrics finds the lyric files among files that belong to the
+// audio file named audioName, as externalSubtitles finds subtitles.
+func externalLyrics(files []entry, audioName string) []subtitleFile {
+	prefix := stem(audioName)
+	var out []subtitleFile
+	for _, f := range files {
+		if !lyricExts[ext(f.name)] {
+			continue
+		}
+		base := stem(f.name)
+		if len(base) < len(prefix) || !strings.EqualFold(base[:len(prefix)], prefix) {
+			continue
+		}
+		rest := base[len(prefix):]
+		if rest != "" && rest[0] != '.' {
+			continue
+		}
+		l := parseSubtitleFlags(rest)
+		out = append(out, subtitleFile{path: f.path, language: l.language})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	return out
+}
+
+// externalStreams makes the rows of a file's external subtitles and
+// lyrics, numbered from the one after the highest index of its own streams.
+func externalStreams(n *node, own []media.MediaStream) []media.MediaStream {
+	out := subtitleStreams(n.subs, own)
+	next := 0
+	for _, s := range own {
+		next = max(next, s.StreamIndex+1)
+	}
+	next += len(out)
+	for _, l := range n.lyrics {
+		out = append(out, media.MediaStream{StreamIndex: next, StreamType: media.StreamLyric, Language: l.language, Path: l.path})
+		next++
+	}
+	return out
+}
