@@ -7,7 +7,9 @@
 // items I changed", "the sessions changed". Whoever receives it reads the
 // database, which is the only authority, so a notice that arrives late or
 // twice does no harm, and one that is lost costs a client a refresh, never
-// data.
+// data. The one exception is a remote control command (SessionCommand),
+// which is an instruction to pass on, not a state: losing one loses a
+// button press, never data.
 //
 // On SQLite (one process) the bus is in-process. On PostgreSQL it is
 // LISTEN/NOTIFY on the database every replica already shares, so there is
@@ -16,6 +18,7 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 
@@ -35,13 +38,25 @@ const (
 	// reports are not announced: subscribers refresh session lists
 	// periodically, as often as the client asked.
 	SessionsChanged Kind = "sessions"
+	// SessionCommand: a remote control command for User's sessions on
+	// Device, whose WebSocket Message is sent as it is to that device's
+	// connections on whichever replica holds them. Unlike the other kinds
+	// it carries what to do rather than what changed: one that is lost is
+	// a button press that did nothing, to be pressed again.
+	SessionCommand Kind = "command"
 )
+
+// MaxMessage bounds a SessionCommand's Message: a notice must fit
+// PostgreSQL's NOTIFY (8000 bytes) with the rest of the event.
+const MaxMessage = 7000
 
 // Event is one change notice.
 type Event struct {
-	Kind  Kind       `json:"k"`
-	User  media.ID   `json:"u,omitzero"`
-	Items []media.ID `json:"i,omitempty"`
+	Kind    Kind            `json:"k"`
+	User    media.ID        `json:"u,omitzero"`
+	Items   []media.ID      `json:"i,omitempty"`
+	Device  string          `json:"d,omitempty"`
+	Message json.RawMessage `json:"m,omitempty"`
 }
 
 // Bus delivers events to every subscriber on every replica, the

@@ -27,14 +27,6 @@ func (rt *Router) quickConnectEnabled(w http.ResponseWriter, _ *http.Request, _ 
 	return nil
 }
 
-// capabilities accepts a client's declared playable media types and remote
-// commands. Jellyfin keeps them with the in-memory session; jellyha has no
-// per-replica session state to keep them in yet, and clients only need 204.
-func (rt *Router) capabilities(w http.ResponseWriter, _ *http.Request, _ *principal) error {
-	noContent(w)
-	return nil
-}
-
 // endpoint tells the web client whether it is on the server's network,
 // which it uses to pick bitrate defaults: a loopback or private address is.
 func (rt *Router) endpoint(w http.ResponseWriter, r *http.Request, _ *principal) error {

@@ -143,6 +143,12 @@ func (h *hub) onEvent(e events.Event) {
 		for c := range h.conns {
 			c.kick(sessionsFeed)
 		}
+	case events.SessionCommand:
+		for c := range h.conns {
+			if c.user != nil && c.user.ID == e.User && c.device == e.Device {
+				c.send(e.Message)
+			}
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package jellyfin
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -239,16 +240,32 @@ func (rt *Router) getSessions(w http.ResponseWriter, r *http.Request, p *princip
 	if !p.admin() {
 		only = p.user.ID
 	}
-	if id := query(r, "ControllableByUserId"); id != "" && p.admin() {
-		if uid, err := media.ParseID(id); err == nil {
-			if u, err := rt.store.User(ctx, uid); err == nil && !u.IsAdministrator {
-				only = uid
-			}
+	controllable := false
+	if id := query(r, "ControllableByUserId"); id != "" {
+		uid, err := media.ParseID(id)
+		if err != nil {
+			return media.Errorf(media.EINVALID, "ControllableByUserId is not a valid id")
+		}
+		// The sessions that user may send commands to: remote
+		// controllable ones, their own unless they may control others'.
+		controllable = true
+		if u, err := rt.store.User(ctx, uid); err != nil {
+			return err
+		} else if ok, err := rt.canControl(r, &principal{user: u}, media.NilID); err != nil {
+			return err
+		} else if !ok {
+			only = uid
+		}
+		if !p.admin() && (p.user == nil || p.user.ID != uid) {
+			return media.Errorf(media.EFORBIDDEN, "only the user or an administrator may ask this")
 		}
 	}
 	out, err := rt.sessionInfos(ctx, within, only, query(r, "DeviceId"))
 	if err != nil {
 		return err
+	}
+	if controllable {
+		out = slices.DeleteFunc(out, func(s *SessionInfo) bool { return !s.SupportsRemoteControl })
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -319,6 +336,15 @@ func (rt *Router) sessionDto(s *store.PlaySession) *SessionInfo {
 		NowPlayingQueueFullItems: []struct{}{},
 		ServerID:                 rt.serverID.String(),
 		SupportedCommands:        []string{},
+	}
+	if c := s.Capabilities; len(c.PlayableMediaTypes) > 0 || len(c.SupportedCommands) > 0 || c.SupportsMediaControl {
+		info.Capabilities.PlayableMediaTypes = slices.Clone(c.PlayableMediaTypes)
+		info.Capabilities.SupportedCommands = slices.Clone(c.SupportedCommands)
+		info.Capabilities.SupportsMediaControl = c.SupportsMediaControl
+		info.PlayableMediaTypes, info.SupportedCommands = info.Capabilities.PlayableMediaTypes, info.Capabilities.SupportedCommands
+		// Jellyfin: controllable when the client said so and can be
+		// reached (jellyha sends commands over its WebSocket).
+		info.SupportsMediaControl, info.SupportsRemoteControl = c.SupportsMediaControl, c.SupportsMediaControl
 	}
 	if !s.ItemID.IsZero() {
 		pos := s.PositionTicks

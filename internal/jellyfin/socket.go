@@ -46,6 +46,9 @@ import (
 //     the scan while a connection that was an administrator's when it
 //     opened is there, so a user promoted since hears the scan only
 //     alongside such a connection, or after reconnecting.
+//   - Play, Playstate and GeneralCommand go to every connection of the
+//     device a remote control command names (remote.go), on any replica;
+//     the connection's keep-alives keep the device's sessions listed.
 //   - UserDataChanged {UserId, UserDataList: [UserItemDataDto]} goes to
 //     every connection of a user whose play state changed, on any replica:
 //     played and favourite toggles, POST UserData, playback start and stop
@@ -212,6 +215,7 @@ func (c *socketConn) handle(data []byte) {
 		if msg, err := encodeMessage("KeepAlive", nil); err == nil {
 			c.send(msg)
 		}
+		c.touchSessions()
 	case "SessionsStart":
 		c.subscribe(sessionsFeed, dataString(m.Data))
 	case "SessionsStop":
@@ -493,5 +497,19 @@ func (c *socketConn) push(ctx context.Context, f *feed, sub *subscription) {
 	defer c.mu.Unlock()
 	if c.subs[f] == sub {
 		c.send(msg)
+	}
+}
+
+// touchSessions keeps the device's sessions listed while its socket lives:
+// a client that is connected but plays nothing is still one to send
+// commands to, as in Jellyfin, whose sessions last as long as their socket.
+func (c *socketConn) touchSessions() {
+	if c.user == nil || c.device == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	if err := c.rt.store.TouchDeviceSessions(ctx, c.user.ID, c.device, time.Now()); err != nil && ctx.Err() == nil {
+		c.rt.log.Warn("websocket: keep the device's sessions listed", "device", c.device, "err", err)
 	}
 }

@@ -441,34 +441,38 @@ func TestSocketShutdown(t *testing.T) {
 	}
 }
 
+// pgReplica is a router on the PostgreSQL database dsn with the
+// LISTEN/NOTIFY event bus, listening, as a replica runs.
+func pgReplica(t *testing.T, dsn string) *testServer {
+	t.Helper()
+	p, err := database.NewPostgres(dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bus events.Bus
+	s := newTestServer(t, p, func(rt *Router) {
+		rt.userDataDelay = 50 * time.Millisecond
+		bus = events.Open(rt.store.DB(), nil)
+		rt.SetEvents(bus)
+	})
+	// Cleanups run last-registered first: the bus closes before the
+	// database it listens on.
+	t.Cleanup(func() { bus.Close() })
+	select {
+	case <-bus.(*events.Postgres).Listening():
+	case <-time.After(socketWait):
+		t.Fatal("the bus is not listening")
+	}
+	return s
+}
+
 // TestSocketAcrossReplicas: two routers, each with its own connections to
 // one PostgreSQL database, as two replicas are. A client of replica A hears
 // of changes made through replica B, also after PostgreSQL ended A's
 // listening connection.
 func TestSocketAcrossReplicas(t *testing.T) {
 	dsn := testdb.NewPostgres(t)
-	replica := func() *testServer {
-		p, err := database.NewPostgres(dsn, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var bus events.Bus
-		s := newTestServer(t, p, func(rt *Router) {
-			rt.userDataDelay = 50 * time.Millisecond
-			bus = events.Open(rt.store.DB(), nil)
-			rt.SetEvents(bus)
-		})
-		// Cleanups run last-registered first: the bus closes before the
-		// database it listens on.
-		t.Cleanup(func() { bus.Close() })
-		select {
-		case <-bus.(*events.Postgres).Listening():
-		case <-time.After(socketWait):
-			t.Fatal("the bus is not listening")
-		}
-		return s
-	}
-	a, b := replica(), replica()
+	a, b := pgReplica(t, dsn), pgReplica(t, dsn)
 	e := newBrowseEnv(t, b)
 	film := pickFilm(t, e)
 
@@ -805,4 +809,136 @@ func TestSocketScanAcrossReplicas(t *testing.T) {
 		task := scanTaskIn(t, m)
 		return task.State == "Idle" && task.LastExecutionResult != nil && task.LastExecutionResult.Status == "Completed"
 	})
+}
+
+// remoteTV makes bob's login device ("bob-dev") a television: connected,
+// and declaring that it takes remote control. It returns its socket and
+// its session's id as bob's phone (another login of his) finds it in
+// GET /Sessions?ControllableByUserId=.
+func remoteTV(t *testing.T, at, phoneAt *testServer, e *browseEnv) (tv *wsClient, phone []string, session string) {
+	t.Helper()
+	tv = at.dial(e.bob, "bob-dev")
+	tv.next("ForceKeepAlive")
+	e.expect(req{"POST", "/Sessions/Capabilities/Full", map[string]any{"PlayableMediaTypes": []string{"Video", "Audio"},
+		"SupportedCommands": []string{"DisplayMessage", "SetVolume"}, "SupportsMediaControl": true}, as(e.bob)}, 204, nil)
+	phone = as(phoneAt.login("bob", "bob-password", "bob-phone").AccessToken)
+	var list []struct {
+		ID                    string `json:"Id"`
+		DeviceID              string `json:"DeviceId"`
+		SupportsRemoteControl bool
+		Capabilities          struct{ SupportedCommands []string }
+	}
+	phoneAt.expect(req{"GET", "/Sessions?ControllableByUserId=" + e.bobID.String(), nil, phone}, 200, &list)
+	if len(list) != 1 || list[0].DeviceID != "bob-dev" || !list[0].SupportsRemoteControl || len(list[0].Capabilities.SupportedCommands) != 2 {
+		t.Fatalf("bob's controllable sessions: %+v", list)
+	}
+	return tv, phone, list[0].ID
+}
+
+// TestRemoteControl: from one of a user's clients, another that takes
+// remote control gets Play, Playstate and GeneralCommand messages as
+// Jellyfin sends them; nobody else's sessions can be driven, and bad
+// commands are refused.
+func TestRemoteControl(t *testing.T) {
+	s := newTestServer(t, engines["sqlite"](t), nil)
+	e := newBrowseEnv(t, s)
+	film := pickFilm(t, e)
+	tv, phone, session := remoteTV(t, s, s, e)
+	base := "/Sessions/" + session
+
+	e.expect(req{"POST", base + "/Playing?playCommand=PlayNow&itemIds=" + film.ID + "&startPositionTicks=30000000&audioStreamIndex=1", nil, phone}, 204, nil)
+	var play struct {
+		ItemIDs            []string `json:"ItemIds"`
+		PlayCommand        string
+		StartPositionTicks int64
+		AudioStreamIndex   *int
+		ControllingUserID  string `json:"ControllingUserId"`
+	}
+	decodeData(t, tv.next("Play"), &play)
+	if len(play.ItemIDs) != 1 || play.ItemIDs[0] != film.ID || play.PlayCommand != "PlayNow" || play.StartPositionTicks != 30000000 ||
+		play.AudioStreamIndex == nil || *play.AudioStreamIndex != 1 || play.ControllingUserID != e.bobID.String() {
+		t.Errorf("Play: %+v", play)
+	}
+	e.expect(req{"POST", base + "/Playing/seek?seekPositionTicks=50000000", nil, phone}, 204, nil)
+	var st struct {
+		Command           string
+		SeekPositionTicks int64
+	}
+	decodeData(t, tv.next("Playstate"), &st)
+	if st.Command != "Seek" || st.SeekPositionTicks != 50000000 {
+		t.Errorf("Playstate: %+v", st)
+	}
+	var gc GeneralCommand
+	e.expect(req{"POST", base + "/Command", map[string]any{"Name": "SetVolume", "Arguments": map[string]string{"Volume": "40"}}, phone}, 204, nil)
+	decodeData(t, tv.next("GeneralCommand"), &gc)
+	if gc.Name != "SetVolume" || gc.Arguments["Volume"] != "40" {
+		t.Errorf("GeneralCommand: %+v", gc)
+	}
+	e.expect(req{"POST", base + "/Message", map[string]any{"Header": "Hi", "Text": "Dinner is ready", "TimeoutMs": 5000}, phone}, 204, nil)
+	decodeData(t, tv.next("GeneralCommand"), &gc)
+	if gc.Name != "DisplayMessage" || gc.Arguments["Text"] != "Dinner is ready" || gc.Arguments["TimeoutMs"] != "5000" {
+		t.Errorf("DisplayMessage: %+v", gc)
+	}
+	e.expect(req{"POST", base + "/System/GoHome", nil, phone}, 204, nil)
+	decodeData(t, tv.next("GeneralCommand"), &gc)
+	if gc.Name != "GoHome" {
+		t.Errorf("System command: %+v", gc)
+	}
+	// The administrator may drive anyone's; another user may not, and
+	// does not learn the session exists.
+	e.expect(req{"POST", base + "/Playing/Pause", nil, as(e.admin)}, 204, nil)
+	decodeData(t, tv.next("Playstate"), &st)
+	if st.Command != "Pause" {
+		t.Errorf("the administrator's Pause: %+v", st)
+	}
+	s.addUser("carol", "c", false)
+	carol := as(s.login("carol", "c", "carol-dev").AccessToken)
+	e.expect(req{"POST", base + "/Playing/Pause", nil, carol}, 404, nil)
+	var mine []SessionIn
+	e.expect(req{"GET", "/Sessions?ControllableByUserId=" + e.bobID.String(), nil, carol}, 403, nil)
+	e.expect(req{"GET", "/Sessions", nil, carol}, 200, &mine)
+	for _, m := range mine {
+		if m.UserName == "bob" {
+			t.Errorf("carol sees bob's session %+v", m)
+		}
+	}
+	// Bad commands, an unknown session, one that takes no control.
+	for path, status := range map[string]int{
+		base + "/Playing?playCommand=Dance&itemIds=" + film.ID: 400,
+		base + "/Playing?playCommand=PlayNow":                  400,
+		base + "/Playing?playCommand=PlayNow&itemIds=nonsense": 400,
+		base + "/Playing/Explode":                              400,
+		base + "/Command/Rm%20-rf":                             400,
+		"/Sessions/nosuchsession/Playing/Pause":                404,
+	} {
+		e.expect(req{"POST", path, nil, phone}, status, nil)
+	}
+	e.expect(req{"POST", "/Sessions/Capabilities/Full", map[string]any{"SupportsMediaControl": false}, as(e.bob)}, 204, nil)
+	e.expect(req{"POST", base + "/Playing/Pause", nil, phone}, 400, nil)
+	var none []SessionIn
+	e.expect(req{"GET", "/Sessions?ControllableByUserId=" + e.bobID.String(), nil, phone}, 200, &none)
+	if len(none) != 0 {
+		t.Errorf("controllable sessions after control was withdrawn: %+v", none)
+	}
+	e.expect(req{"POST", "/Sessions/Capabilities?playableMediaTypes=Video,Bad%20Type", nil, as(e.bob)}, 400, nil)
+	tv.quiet("after the refused commands")
+}
+
+// TestRemoteControlAcrossReplicas: the television is connected to replica
+// A, the phone sends its commands through replica B.
+func TestRemoteControlAcrossReplicas(t *testing.T) {
+	dsn := testdb.NewPostgres(t)
+	a, b := pgReplica(t, dsn), pgReplica(t, dsn)
+	e := newBrowseEnv(t, b)
+	film := pickFilm(t, e)
+	tv, phone, session := remoteTV(t, a, b, e)
+	b.expect(req{"POST", "/Sessions/" + session + "/Playing?playCommand=PlayNext&itemIds=" + film.ID, nil, phone}, 204, nil)
+	var play struct {
+		ItemIDs     []string `json:"ItemIds"`
+		PlayCommand string
+	}
+	decodeData(t, tv.next("Play"), &play)
+	if len(play.ItemIDs) != 1 || play.ItemIDs[0] != film.ID || play.PlayCommand != "PlayNext" {
+		t.Errorf("Play at A: %+v", play)
+	}
 }

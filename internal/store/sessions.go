@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jellyha/jellyha/internal/database"
@@ -29,6 +30,16 @@ type PlaySession struct {
 	IsPaused, IsMuted                        bool
 	AudioStreamIndex, SubtitleStreamIndex    *int
 	Started, LastReport                      time.Time
+	// What the client declared (SetCapabilities); read back only.
+	Capabilities Capabilities
+}
+
+// Capabilities are what a client session can do: the media types it plays,
+// the remote commands it takes (Jellyfin's GeneralCommandType names), and
+// whether it may be remote controlled.
+type Capabilities struct {
+	PlayableMediaTypes, SupportedCommands []string
+	SupportsMediaControl                  bool
 }
 
 // sessionRetention is how long a session row outlives its last report.
@@ -97,6 +108,39 @@ ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, client = excluded.cli
 	return err
 }
 
+// SetCapabilities records what ps's client can do, creating its session
+// row (playing nothing) when it has none yet: a client declares them when
+// it starts, before it plays anything, and the remote-control menus of the
+// user's other clients list it from then on.
+func (s *Store) SetCapabilities(ctx context.Context, ps *PlaySession, c Capabilities) error {
+	now := ps.LastReport.UnixMilli()
+	_, err := s.exec(ctx, `INSERT INTO jellyha_sessions (id, user_id, client, device_id, device_name, app_version, item_id, media_source_id,
+  play_session_id, play_method, position_ticks, is_paused, is_muted, started_ms, last_report_ms,
+  playable_media_types, supported_commands, supports_media_control)
+VALUES (?, ?, ?, ?, ?, ?, NULL, '', '', '', 0, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, device_name = excluded.device_name, app_version = excluded.app_version,
+  last_report_ms = excluded.last_report_ms, playable_media_types = excluded.playable_media_types,
+  supported_commands = excluded.supported_commands, supports_media_control = excluded.supports_media_control`,
+		ps.ID, database.GUID(ps.UserID), ps.Client, ps.DeviceID, ps.DeviceName, ps.AppVersion, false, false, now, now,
+		strings.Join(c.PlayableMediaTypes, ","), strings.Join(c.SupportedCommands, ","), c.SupportsMediaControl)
+	if err != nil {
+		return fmt.Errorf("store: session capabilities: %w", err)
+	}
+	return nil
+}
+
+// TouchDeviceSessions keeps a user's sessions on a device listed while the device
+// holds a WebSocket open (its keep-alives), as Jellyfin keeps a session
+// with a live connection.
+func (s *Store) TouchDeviceSessions(ctx context.Context, user media.ID, device string, at time.Time) error {
+	_, err := s.exec(ctx, `UPDATE jellyha_sessions SET last_report_ms = ? WHERE user_id = ? AND device_id = ? AND last_report_ms < ?`,
+		at.UnixMilli(), database.GUID(user), device, at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: touch device: %w", err)
+	}
+	return nil
+}
+
 // TouchSession records that a session is alive (a ping) without changing
 // what it plays; it does nothing for an unknown session.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
@@ -110,14 +154,31 @@ func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error
 // Sessions returns the sessions that reported since the given time, the
 // most recent first, with their user's name.
 func (s *Store) Sessions(ctx context.Context, since time.Time) ([]*PlaySession, error) {
+	return s.sessionsWhere(ctx, `s.last_report_ms >= ?`, since.UnixMilli())
+}
+
+// Session returns the session with id (Jellyfin's session id).
+func (s *Store) Session(ctx context.Context, id string) (*PlaySession, error) {
+	l, err := s.sessionsWhere(ctx, `s.id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(l) == 0 {
+		return nil, media.Errorf(media.ENOTFOUND, "session %s not found", id)
+	}
+	return l[0], nil
+}
+
+func (s *Store) sessionsWhere(ctx context.Context, where string, arg any) ([]*PlaySession, error) {
 	var out []*PlaySession
 	err := s.db.Retry(ctx, func(ctx context.Context) error {
 		out = nil
 		rows, err := s.db.Query(ctx, `SELECT s.id, s.user_id, COALESCE(u."Username", ''), s.client, s.device_id,
   s.device_name, s.app_version, s.item_id, s.media_source_id, s.play_session_id, s.play_method, s.position_ticks, s.is_paused,
-  s.is_muted, s.audio_stream_index, s.subtitle_stream_index, s.started_ms, s.last_report_ms
+  s.is_muted, s.audio_stream_index, s.subtitle_stream_index, s.started_ms, s.last_report_ms,
+  s.playable_media_types, s.supported_commands, s.supports_media_control
 FROM jellyha_sessions s LEFT JOIN "Users" u ON u."Id" = s.user_id
-WHERE s.last_report_ms >= ? ORDER BY s.last_report_ms DESC, s.id`, since.UnixMilli())
+WHERE `+where+` ORDER BY s.last_report_ms DESC, s.id`, arg)
 		if err != nil {
 			return err
 		}
@@ -126,11 +187,13 @@ WHERE s.last_report_ms >= ? ORDER BY s.last_report_ms DESC, s.id`, since.UnixMil
 			ps := &PlaySession{}
 			var audio, sub sql.NullInt64
 			var started, last int64
+			var playable, commands string
 			if err := rows.Scan(&ps.ID, database.ScanGUID{ID: &ps.UserID}, &ps.UserName, &ps.Client, &ps.DeviceID, &ps.DeviceName, &ps.AppVersion,
 				database.ScanGUID{ID: &ps.ItemID}, &ps.MediaSourceID, &ps.PlaySessionID, &ps.PlayMethod, &ps.PositionTicks, &ps.IsPaused,
-				&ps.IsMuted, &audio, &sub, &started, &last); err != nil {
+				&ps.IsMuted, &audio, &sub, &started, &last, &playable, &commands, &ps.Capabilities.SupportsMediaControl); err != nil {
 				return err
 			}
+			ps.Capabilities.PlayableMediaTypes, ps.Capabilities.SupportedCommands = commaList(playable), commaList(commands)
 			ps.AudioStreamIndex, ps.SubtitleStreamIndex = intPtr(audio), intPtr(sub)
 			ps.Started, ps.LastReport = time.UnixMilli(started).UTC(), time.UnixMilli(last).UTC()
 			out = append(out, ps)
@@ -292,4 +355,12 @@ func scanChapter(sc interface{ Scan(...any) error }) (media.Chapter, error) {
 	var c media.Chapter
 	err := sc.Scan(database.ScanGUID{ID: &c.ItemID}, &c.ChapterIndex, &c.StartPositionTicks, &c.Name, &c.ImagePath, database.ScanTime{T: &c.ImageDateModified})
 	return c, err
+}
+
+// commaList reads a comma-separated list; "" is none.
+func commaList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
