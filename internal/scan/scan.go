@@ -31,6 +31,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -702,6 +703,50 @@ func parseOptions(s string) libOptions {
 
 func ptr[T any](v T) *T { return &v }
 
+// embeddedLyrics makes the lyrics a song carries in its tags (FLAC's and
+// Ogg's LYRICS or UNSYNCEDLYRICS, MP3's USLT, which ffprobe calls
+// "lyrics-eng") its lyric file, as Jellyfin's AudioFileProber saves them:
+// a file in the song's metadata folder (lyrics.lrc, or lyrics.txt when
+// untimed), written when the song is probed or the file is missing, and a
+// Lyric stream naming it. A song with a lyric file of its own keeps that.
+func (s *Scanner) embeddedLyrics(n *node, tags map[string]string) {
+	text := ""
+	for k, v := range tags {
+		k = strings.ToLower(k)
+		if (k == "lyrics" || k == "unsyncedlyrics" || strings.HasPrefix(k, "lyrics-")) && strings.TrimSpace(v) != "" {
+			text = v
+			break
+		}
+	}
+	if text == "" {
+		return
+	}
+	name := "lyrics.txt"
+	if timedLyricsRe.MatchString(text) {
+		name = "lyrics.lrc"
+	}
+	dst := filepath.Join(s.o.MetadataDir, "library", n.id.String()[:2], n.id.String(), name)
+	if _, err := os.Stat(dst); n.probed || err != nil {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			s.warn("cannot keep the embedded lyrics", n.path, err)
+			return
+		}
+		tmp := dst + ".part"
+		if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+			s.warn("cannot keep the embedded lyrics", n.path, err)
+			return
+		}
+		if err := os.Rename(tmp, dst); err != nil {
+			s.warn("cannot keep the embedded lyrics", n.path, err)
+			return
+		}
+	}
+	n.lyrics = []subtitleFile{{path: dst}}
+}
+
+// timedLyricsRe finds an LRC time ("[01:23.45]") at a line's start.
+var timedLyricsRe = regexp.MustCompile(`(?m)^\s*\[\d+:\d{1,2}([.:]\d+)?\]`)
+
 // build computes the rows of n. It reads the .nfo and artwork, and extracts
 // embedded cover art once per probe.
 func (s *Scanner) build(ctx context.Context, lib *store.Library, n *node, opts libOptions) *store.ScannedItem {
@@ -724,6 +769,9 @@ func (s *Scanner) build(ctx context.Context, lib *store.Library, n *node, opts l
 	if p != nil {
 		sc.Media = true
 		sc.Streams, sc.Chapters = p.streams(), p.chapters()
+		if n.typ == media.ItemTypeAudio && len(n.lyrics) == 0 {
+			s.embeddedLyrics(n, p.Format.Tags)
+		}
 		external = externalStreams(n, sc.Streams)
 		sc.Streams = append(sc.Streams, external...)
 		it.RunTimeTicks = p.runtimeTicks()

@@ -636,6 +636,28 @@ func TestScanLyrics(t *testing.T) {
 			if got := lyricsOf(first); len(got) != 1 {
 				t.Errorf("the first song's lyrics after one was removed: %+v", got)
 			}
+
+			// Lyrics in the songs' tags: kept as a file in the song's
+			// metadata folder, .lrc when timed and .txt when not.
+			tagged, plain := filepath.Join(album, "03 Tagged.flac"), filepath.Join(album, "04 Plain.flac")
+			ffmpeg(t, tagged, "-i", c.audio, "-map", "0:a", "-c", "copy", "-metadata", "lyrics=[00:00.20]Tagged line")
+			ffmpeg(t, plain, "-i", c.audio, "-map", "0:a", "-c", "copy", "-metadata", "UNSYNCEDLYRICS=just words")
+			f.scan(2)
+			for path, want := range map[string]struct{ name, text string }{
+				tagged: {"lyrics.lrc", "[00:00.20]Tagged line"}, plain: {"lyrics.txt", "just words"},
+			} {
+				got := lyricsOf(path)
+				if len(got) != 1 || filepath.Base(got[0].Path) != want.name || !strings.HasPrefix(got[0].Path, filepath.Join(f.root, "metadata")) {
+					t.Errorf("%s: lyric streams %+v", path, got)
+					continue
+				}
+				if b, err := os.ReadFile(got[0].Path); err != nil || string(b) != want.text {
+					t.Errorf("%s: the kept lyrics %q, %v", path, b, err)
+				}
+			}
+			if res := f.scan(0); res.Unchanged != res.Items {
+				t.Errorf("rescan with embedded lyrics: %+v", res)
+			}
 		})
 	}
 }
