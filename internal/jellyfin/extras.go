@@ -107,15 +107,7 @@ func (rt *Router) getSimilar(w http.ResponseWriter, r *http.Request, p *principa
 	}
 	q.Sort = []store.ItemSort{{By: "CommunityRating", Descending: true}, {By: "SortName"}}
 	q.SkipTotal = true
-	o, err := listOpts(r, v, p, q)
-	if err != nil {
-		return err
-	}
-	page, err := rt.store.QueryItems(ctx, q)
-	if err != nil {
-		return err
-	}
-	return rt.writeResult(w, r, page, 0, o)
+	return rt.writeQuery(w, r, v, p, q)
 }
 
 // getAncestors is /Items/{itemId}/Ancestors: the item's parents, nearest

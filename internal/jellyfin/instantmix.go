@@ -72,16 +72,7 @@ func (rt *Router) getInstantMix(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	q.Sort = []store.ItemSort{{By: "Random"}}
 	q.Limit, q.SkipTotal = limit, true
-	o, err := listOpts(r, v, p, q)
-	if err != nil {
-		return err
-	}
-	page, err := rt.store.QueryItems(ctx, q)
-	if err != nil {
-		return err
-	}
-	page.Total = len(page.Items)
-	return rt.writeResult(w, r, page, 0, o)
+	return rt.writeQuery(w, r, v, p, q)
 }
 
 // mixSeed is the songs an Instant Mix starts from, and whether they are a

@@ -305,6 +305,20 @@ func (rt *Router) result(ctx context.Context, page *store.ItemPage, start int, o
 }
 
 // writeResult answers with page as a QueryResult.
+// writeQuery answers with the page q selects, as DTOs with what the
+// request asks for (listOpts).
+func (rt *Router) writeQuery(w http.ResponseWriter, r *http.Request, v *viewer, p *principal, q *store.ItemQuery) error {
+	o, err := listOpts(r, v, p, q)
+	if err != nil {
+		return err
+	}
+	page, err := rt.store.QueryItems(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	return rt.writeResult(w, r, page, q.StartIndex, o)
+}
+
 func (rt *Router) writeResult(w http.ResponseWriter, r *http.Request, page *store.ItemPage, start int, o dtoOptions) error {
 	res, err := rt.result(r.Context(), page, start, o)
 	if err != nil {
@@ -541,15 +555,7 @@ func (rt *Router) getItems(w http.ResponseWriter, r *http.Request, p *principal)
 			}
 		}
 	}
-	o, err := listOpts(r, v, p, q)
-	if err != nil {
-		return err
-	}
-	page, err := rt.store.QueryItems(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	return rt.writeResult(w, r, page, q.StartIndex, o)
+	return rt.writeQuery(w, r, v, p, q)
 }
 
 // item returns one item the viewer may see, ENOTFOUND otherwise.
@@ -761,15 +767,7 @@ func (rt *Router) getResume(w http.ResponseWriter, r *http.Request, p *principal
 		return err
 	}
 	q.Sort = []store.ItemSort{{By: "DatePlayed", Descending: true}}
-	o, err := listOpts(r, v, p, q)
-	if err != nil {
-		return err
-	}
-	page, err := rt.store.QueryItems(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	return rt.writeResult(w, r, page, q.StartIndex, o)
+	return rt.writeQuery(w, r, v, p, q)
 }
 
 // getUpcoming is GET /Shows/Upcoming, the TV library's Upcoming tab:
@@ -793,15 +791,7 @@ func (rt *Router) getUpcoming(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	q.SkipTotal = true
 	q.Sort = []store.ItemSort{{By: "PremiereDate"}, {By: "SortName"}}
-	o, err := listOpts(r, v, p, q)
-	if err != nil {
-		return err
-	}
-	page, err := rt.store.QueryItems(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	return rt.writeResult(w, r, page, q.StartIndex, o)
+	return rt.writeQuery(w, r, v, p, q)
 }
 
 // getNextUp is GET /Shows/NextUp: per series, the episode after the last
@@ -1058,15 +1048,7 @@ func (rt *Router) getSeasons(w http.ResponseWriter, r *http.Request, p *principa
 	q.ParentID = series
 	q.Types = []string{media.ItemTypeSeason}
 	q.Sort = []store.ItemSort{{By: "IndexNumber"}, {By: "SortName"}}
-	o, err := listOpts(r, v, p, q)
-	if err != nil {
-		return err
-	}
-	page, err := rt.store.QueryItems(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	return rt.writeResult(w, r, page, 0, o)
+	return rt.writeQuery(w, r, v, p, q)
 }
 
 // getEpisodes is GET /Shows/{seriesId}/Episodes, optionally of one season
