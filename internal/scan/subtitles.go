@@ -45,19 +45,14 @@ type subtitleFile struct {
 // video named videoName: the video's name without extension, in any case,
 // then the end or a "." and flags.
 func externalSubtitles(files []entry, videoName string) []subtitleFile {
-	prefix := stem(videoName)
 	var out []subtitleFile
 	for _, f := range files {
 		codec, ok := subtitleCodecs[ext(f.name)]
 		if !ok {
 			continue
 		}
-		base := stem(f.name)
-		if len(base) < len(prefix) || !strings.EqualFold(base[:len(prefix)], prefix) {
-			continue
-		}
-		rest := base[len(prefix):]
-		if rest != "" && rest[0] != '.' {
+		rest, ok := sidecarOf(f.name, videoName)
+		if !ok {
 			continue
 		}
 		s := parseSubtitleFlags(rest)
@@ -66,6 +61,18 @@ func externalSubtitles(files []entry, videoName string) []subtitleFile {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out
+}
+
+// sidecarOf reports whether the file named name belongs to the media file
+// named mediaName: its name without extension, in any case, then the end or a
+// "." and what follows (returned: ".en.forced").
+func sidecarOf(name, mediaName string) (rest string, ok bool) {
+	prefix, base := stem(mediaName), stem(name)
+	if len(base) < len(prefix) || !strings.EqualFold(base[:len(prefix)], prefix) {
+		return "", false
+	}
+	rest = base[len(prefix):]
+	return rest, rest == "" || rest[0] == '.'
 }
 
 // parseSubtitleFlags reads the ".en.forced" part of a subtitle file's name
@@ -151,18 +158,13 @@ var lyricExts = set("lrc", "elrc", "txt")
 // externalLyrics finds the lyric files among files that belong to the
 // audio file named audioName, as externalSubtitles finds subtitles.
 func externalLyrics(files []entry, audioName string) []subtitleFile {
-	prefix := stem(audioName)
 	var out []subtitleFile
 	for _, f := range files {
 		if !lyricExts[ext(f.name)] {
 			continue
 		}
-		base := stem(f.name)
-		if len(base) < len(prefix) || !strings.EqualFold(base[:len(prefix)], prefix) {
-			continue
-		}
-		rest := base[len(prefix):]
-		if rest != "" && rest[0] != '.' {
+		rest, ok := sidecarOf(f.name, audioName)
+		if !ok {
 			continue
 		}
 		l := parseSubtitleFlags(rest)
