@@ -18,8 +18,8 @@ import { after, before, describe, it } from 'node:test';
 import { Jellyfin } from '@jellyfin/sdk';
 import WebSocket from 'ws';
 import {
-	BaseItemKind, ImageType, ItemFields, ItemFilter, ItemSortBy, MediaType, SessionMessageType, SortOrder,
-	SubtitlePlaybackMode,
+	BaseItemKind, GeneralCommandType, ImageType, ItemFields, ItemFilter, ItemSortBy, MediaType, PlayCommand, PlaystateCommand,
+	SessionMessageType, SortOrder, SubtitlePlaybackMode,
 } from '@jellyfin/sdk/lib/generated-client/models/index.js';
 import {
 	getArtistsApi, getDisplayPreferencesApi, getFilterApi, getGenresApi, getImageApi, getInstantMixApi, getItemsApi, getLibraryApi, getLyricsApi,
@@ -790,6 +790,40 @@ describe('the WebSocket', () => {
 			}
 			await done(getPlaystateApi(api).reportPlaybackStopped({ playbackStopInfo: { ItemId: film.Id, PositionTicks: 0 } }));
 			s.send({ MessageType: SessionMessageType.SessionsStop });
+		} finally {
+			await s.close();
+		}
+	});
+});
+
+describe('remote control', () => {
+	it('a client that takes remote control gets Play, Playstate and messages sent through the SDK', async () => {
+		const s = await socket(api, jellyfin.deviceInfo.id);
+		try {
+			await s.next(SessionMessageType.ForceKeepAlive, 'ForceKeepAliveMessage');
+			await done(getSessionApi(api).postFullCapabilities({ clientCapabilitiesDto: {
+				PlayableMediaTypes: [MediaType.Video, MediaType.Audio], SupportedCommands: [GeneralCommandType.DisplayMessage],
+				SupportsMediaControl: true,
+			} }));
+			const sessions = await ok('SessionInfoDto[]', getSessionApi(api).getSessions({ controllableByUserId: me.Id }));
+			const tv = sessions.find((x) => x.DeviceId === jellyfin.deviceInfo.id);
+			assert.ok(tv?.SupportsRemoteControl, `no controllable session in ${JSON.stringify(sessions)}`);
+			assert.deepEqual(tv.Capabilities.SupportedCommands, [GeneralCommandType.DisplayMessage]);
+
+			const ids = [byName['The Mandelbrot Set'].Id, byName['Test Pattern'].Id];
+			await done(getSessionApi(api).play({ sessionId: tv.Id, playCommand: PlayCommand.PlayNow, itemIds: ids, startPositionTicks: 1e7 }));
+			const play = await s.next(SessionMessageType.Play, 'PlayMessage');
+			assert.deepEqual(play.Data.ItemIds, ids);
+			assert.equal(play.Data.PlayCommand, PlayCommand.PlayNow);
+			assert.equal(play.Data.StartPositionTicks, 1e7);
+
+			await done(getSessionApi(api).sendPlaystateCommand({ sessionId: tv.Id, command: PlaystateCommand.Pause }));
+			assert.equal((await s.next(SessionMessageType.Playstate, 'PlaystateMessage')).Data.Command, PlaystateCommand.Pause);
+
+			await done(getSessionApi(api).sendMessageCommand({ sessionId: tv.Id, messageCommand: { Header: 'jellyha', Text: 'Dinner is ready' } }));
+			const msg = await s.next(SessionMessageType.GeneralCommand, 'GeneralCommandMessage');
+			assert.equal(msg.Data.Name, GeneralCommandType.DisplayMessage);
+			assert.equal(msg.Data.Arguments.Text, 'Dinner is ready');
 		} finally {
 			await s.close();
 		}

@@ -271,6 +271,22 @@ func (rt *Router) sessionMessage(w http.ResponseWriter, r *http.Request, p *prin
 	return rt.sendCommand(w, r, s, "GeneralCommand", &GeneralCommand{Name: "DisplayMessage", ControllingUserID: controller(p), Arguments: args})
 }
 
+// sessionViewing is POST /Sessions/{sessionId}/Viewing: show an item's
+// page there (GeneralCommand DisplayContent), what a remote control's
+// browsing does.
+func (rt *Router) sessionViewing(w http.ResponseWriter, r *http.Request, p *principal) error {
+	s, err := rt.targetSession(r, p)
+	if err != nil {
+		return err
+	}
+	id, err := media.ParseID(query(r, "itemId"))
+	if err != nil {
+		return media.Errorf(media.EINVALID, "itemId is required")
+	}
+	args := map[string]string{"ItemId": id.String(), "ItemName": query(r, "itemName"), "ItemType": query(r, "itemType")}
+	return rt.sendCommand(w, r, s, "GeneralCommand", &GeneralCommand{Name: "DisplayContent", ControllingUserID: controller(p), Arguments: args})
+}
+
 // enumValue is the name in names that s is, in any case, or "".
 func enumValue(s string, names []string) string {
 	if i := slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, s) }); i >= 0 {

@@ -85,6 +85,7 @@ func (rt *Router) table() []route {
 		{"POST", "/Sessions/{sessionId}/Command/{command}", rt.sessionCommand, accessUser},
 		{"POST", "/Sessions/{sessionId}/System/{command}", rt.sessionCommand, accessUser},
 		{"POST", "/Sessions/{sessionId}/Message", rt.sessionMessage, accessUser},
+		{"POST", "/Sessions/{sessionId}/Viewing", rt.sessionViewing, accessUser},
 		{"GET", "/System/Endpoint", rt.endpoint, accessUser},
 		{"GET", "/Localization/Cultures", rt.cultures, accessPublic},
 		{"GET", "/Localization/Countries", rt.countries, accessPublic},

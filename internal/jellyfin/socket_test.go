@@ -879,6 +879,11 @@ func TestRemoteControl(t *testing.T) {
 	if gc.Name != "DisplayMessage" || gc.Arguments["Text"] != "Dinner is ready" || gc.Arguments["TimeoutMs"] != "5000" {
 		t.Errorf("DisplayMessage: %+v", gc)
 	}
+	e.expect(req{"POST", base + "/Viewing?itemType=Movie&itemName=Film&itemId=" + film.ID, nil, phone}, 204, nil)
+	decodeData(t, tv.next("GeneralCommand"), &gc)
+	if gc.Name != "DisplayContent" || gc.Arguments["ItemId"] != film.ID || gc.Arguments["ItemType"] != "Movie" {
+		t.Errorf("DisplayContent: %+v", gc)
+	}
 	e.expect(req{"POST", base + "/System/GoHome", nil, phone}, 204, nil)
 	decodeData(t, tv.next("GeneralCommand"), &gc)
 	if gc.Name != "GoHome" {
