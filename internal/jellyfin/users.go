@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jellyha/jellyha/internal/media"
 	"github.com/jellyha/jellyha/internal/password"
@@ -215,7 +216,7 @@ func (rt *Router) saveConfiguration(ctx context.Context, id media.ID, d *UserCon
 	// than fail there only.
 	for name, v := range map[string]string{"AudioLanguagePreference": c.AudioLanguagePreference,
 		"SubtitleLanguagePreference": c.SubtitleLanguagePreference} {
-		if len(v) > 255 {
+		if utf8.RuneCountInString(v) > 255 {
 			return media.Errorf(media.EINVALID, "%s is longer than 255 characters", name)
 		}
 	}
