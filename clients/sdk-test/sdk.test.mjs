@@ -23,7 +23,7 @@ import {
 } from '@jellyfin/sdk/lib/generated-client/models/index.js';
 import {
 	getArtistsApi, getDisplayPreferencesApi, getFilterApi, getGenresApi, getImageApi, getInstantMixApi, getItemsApi, getLibraryApi, getLyricsApi,
-	getMediaSegmentsApi, getMoviesApi, getPersonsApi, getPlaystateApi, getSessionApi, getStartupApi, getStudiosApi,
+	getMediaSegmentsApi, getMoviesApi, getPersonsApi, getPlaystateApi, getQuickConnectApi, getSessionApi, getStartupApi, getStudiosApi,
 	getSuggestionsApi, getSystemApi, getTvShowsApi, getUserApi, getUserLibraryApi, getUserViewsApi, getVideosApi,
 } from '@jellyfin/sdk/lib/utils/api/index.js';
 
@@ -793,6 +793,24 @@ describe('the WebSocket', () => {
 		} finally {
 			await s.close();
 		}
+	});
+});
+
+describe('Quick Connect', () => {
+	it('a television logs in with the code a logged-in user enters', async () => {
+		const tvClient = new Jellyfin({ clientInfo: { name: 'jellyha SDK tests TV', version: '1.0.0' }, deviceInfo: { name: 'tv', id: `sdk-tv-${process.pid}` } });
+		const tv = tvClient.createApi(server.url);
+		assert.equal((await getQuickConnectApi(tv).getQuickConnectEnabled()).data, true);
+		const start = await ok('QuickConnectResult', getQuickConnectApi(tv).initiateQuickConnect());
+		assert.match(start.Code, /^[0-9]{6}$/);
+		assert.equal(start.Authenticated, false);
+		assert.equal((await getQuickConnectApi(api).authorizeQuickConnect({ code: start.Code, userId: me.Id })).data, true);
+		const state = await ok('QuickConnectResult', getQuickConnectApi(tv).getQuickConnectState({ secret: start.Secret }));
+		assert.equal(state.Authenticated, true);
+		const auth = await ok('AuthenticationResult', getUserApi(tv).authenticateWithQuickConnect({ quickConnectDto: { Secret: start.Secret } }));
+		assert.equal(auth.User.Id, me.Id);
+		assert.equal(tv.accessToken, auth.AccessToken, 'the SDK keeps the token');
+		assert.equal((await ok('UserDto', getUserApi(tv).getCurrentUser())).Id, me.Id);
 	});
 });
 

@@ -21,12 +21,6 @@ func (rt *Router) brandingCSS(w http.ResponseWriter, _ *http.Request, _ *princip
 	return nil
 }
 
-// quickConnectEnabled: QuickConnect is not offered; clients then hide it.
-func (rt *Router) quickConnectEnabled(w http.ResponseWriter, _ *http.Request, _ *principal) error {
-	writeJSON(w, http.StatusOK, false)
-	return nil
-}
-
 // endpoint tells the web client whether it is on the server's network,
 // which it uses to pick bitrate defaults: a loopback or private address is.
 func (rt *Router) endpoint(w http.ResponseWriter, r *http.Request, _ *principal) error {

@@ -15,8 +15,8 @@ func TestClientSetupEndpoints(t *testing.T) {
 		s.expect(req{method: "GET", path: "/Branding/Configuration"}, http.StatusOK, &branding)
 		var qc bool
 		s.expect(req{method: "GET", path: "/QuickConnect/Enabled"}, http.StatusOK, &qc)
-		if qc {
-			t.Error("QuickConnect reported enabled")
+		if !qc {
+			t.Error("QuickConnect reported disabled (Jellyfin's default is enabled)")
 		}
 		s.expect(req{method: "GET", path: "/branding/css.css"}, http.StatusOK, nil)
 		var cultures []struct{ TwoLetterISOLanguageName string }

@@ -40,6 +40,7 @@ func (rt *Router) table() []route {
 		// §3.2 login and sessions.
 		{"POST", "/Users/AuthenticateByName", rt.authenticateByName, accessPublic},
 		{"POST", "/Users/ForgotPassword", rt.forgotPassword, accessPublic},
+		{"POST", "/Users/AuthenticateWithQuickConnect", rt.authenticateWithQuickConnect, accessPublic},
 		{"POST", "/Users/ForgotPassword/Pin", rt.forgotPasswordPin, accessPublic},
 		{"POST", "/Sessions/Logout", rt.logout, accessUser},
 
@@ -77,6 +78,10 @@ func (rt *Router) table() []route {
 		{"GET", "/Branding/Css", rt.brandingCSS, accessPublic},
 		{"GET", "/Branding/Css.css", rt.brandingCSS, accessPublic},
 		{"GET", "/QuickConnect/Enabled", rt.quickConnectEnabled, accessPublic},
+		{"POST", "/QuickConnect/Initiate", rt.quickConnectInitiate, accessPublic},
+		{"GET", "/QuickConnect/Initiate", rt.quickConnectInitiate, accessPublic},
+		{"GET", "/QuickConnect/Connect", rt.quickConnectConnect, accessPublic},
+		{"POST", "/QuickConnect/Authorize", rt.quickConnectAuthorize, accessUser},
 		{"POST", "/Sessions/Capabilities", rt.capabilities, accessUser},
 		{"POST", "/Sessions/Capabilities/Full", rt.capabilitiesFull, accessUser},
 		{"POST", "/Sessions/{sessionId}/Playing", rt.sessionPlay, accessUser},

@@ -541,10 +541,17 @@ func (rt *Router) authenticateByName(w http.ResponseWriter, r *http.Request, p *
 			}
 		}
 	}
+	return rt.logIn(w, r, u, &media.Device{AppName: a.Client, AppVersion: a.Version, DeviceName: a.Device, DeviceID: a.DeviceID})
+}
+
+// logIn opens a session for u on device d (its token made here) and
+// answers with the AuthenticationResult clients keep.
+func (rt *Router) logIn(w http.ResponseWriter, r *http.Request, u *media.User, d *media.Device) error {
+	ctx := r.Context()
 	if err := rt.store.RecordLogin(ctx, u.ID, time.Now().UTC()); err != nil {
 		return err
 	}
-	d := &media.Device{UserID: u.ID, AppName: a.Client, AppVersion: a.Version, DeviceName: a.Device, DeviceID: a.DeviceID}
+	d.UserID = u.ID
 	if err := rt.store.CreateDevice(ctx, d); err != nil {
 		return err
 	}
