@@ -336,3 +336,76 @@ func TestLyrics(t *testing.T) {
 		s.expect(req{"GET", "/Audio/" + sung.ID + "/Lyrics", nil, nil}, 401, nil)
 	})
 }
+
+// TestArtistsAreItems: in the artists list, an artist with an item (here
+// a scanned artist folder with its picture) is that item, which opens,
+// filters and mixes by its id; a name with no item (a guest on one track)
+// stays a name.
+func TestArtistsAreItems(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *testServer) {
+		ctx := context.Background()
+		root := t.TempDir()
+		artist := filepath.Join(root, "The Oscillators")
+		album := filepath.Join(artist, "Tones")
+		if err := os.MkdirAll(album, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ff := func(args ...string) {
+			t.Helper()
+			if out, err := exec.Command("ffmpeg", append([]string{"-nostdin", "-v", "error", "-y"}, args...)...).CombinedOutput(); err != nil {
+				t.Fatalf("ffmpeg: %v: %s", err, out)
+			}
+		}
+		ff("-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1", filepath.Join(artist, "folder.jpg"))
+		ff("-f", "lavfi", "-i", "sine", "-t", "1", "-metadata", "artist=The Oscillators", "-metadata", "album_artist=The Oscillators",
+			"-metadata", "genre=Electronic", filepath.Join(album, "01 Solo.flac"))
+		ff("-f", "lavfi", "-i", "sine", "-t", "1", "-metadata", "artist=Guest Star", "-metadata", "album_artist=The Oscillators",
+			"-metadata", "genre=Electronic", filepath.Join(album, "02 Duet.flac"))
+		lib := &store.Library{Name: "Music", CollectionType: "music", Paths: []string{root}}
+		if err := s.store.CreateLibrary(ctx, lib); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.rt.scanner.Scan(ctx, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		s.completeWizard()
+		s.addUser("admin", "root", true)
+		tok := as(s.login("admin", "root", "admin-dev").AccessToken)
+		var artists listIn
+		s.expect(req{"GET", "/Artists?ParentId=" + lib.ID.String(), nil, tok}, 200, &artists)
+		byName := map[string]ItemIn{}
+		for _, a := range artists.Items {
+			byName[a.Name] = a
+		}
+		osc, guest := byName["The Oscillators"], byName["Guest Star"]
+		if len(artists.Items) != 2 || osc.ID == "" || guest.ID == "" {
+			t.Fatalf("artists: %+v", artists.Items)
+		}
+		if osc.Type != "MusicArtist" || osc.ImageTags["Primary"] == "" || !osc.IsFolder {
+			t.Errorf("the artist with a folder: %+v", osc)
+		}
+		if guest.Type != "MusicArtist" || guest.ImageTags["Primary"] != "" {
+			t.Errorf("the guest: %+v", guest)
+		}
+		// The folder's item opens, and its id filters and mixes.
+		var detail ItemIn
+		s.expect(req{"GET", "/Items/" + osc.ID, nil, tok}, 200, &detail)
+		if detail.Name != "The Oscillators" || detail.Type != "MusicArtist" {
+			t.Errorf("the artist's detail: %+v", detail)
+		}
+		var songs listIn
+		s.expect(req{"GET", "/Items?Recursive=true&IncludeItemTypes=Audio&ArtistIds=" + osc.ID, nil, tok}, 200, &songs)
+		// ArtistIds matches artist or album artist, as Jellyfin's does.
+		if len(songs.Items) != 2 {
+			t.Errorf("songs by the artist's id: %v", names(songs.Items))
+		}
+		s.expect(req{"GET", "/Items?Recursive=true&IncludeItemTypes=Audio&ArtistIds=" + guest.ID, nil, tok}, 200, &songs)
+		if len(songs.Items) != 1 || songs.Items[0].Name != "Duet" {
+			t.Errorf("songs by the guest's id: %v", names(songs.Items))
+		}
+		s.expect(req{"GET", "/Artists/InstantMix?id=" + osc.ID, nil, tok}, 200, &songs)
+		if len(songs.Items) != 2 {
+			t.Errorf("the artist's mix (its genre's songs): %v", names(songs.Items))
+		}
+	})
+}

@@ -15,11 +15,12 @@ import (
 // by the items the caller may see (as /Items scopes them), under ParentId
 // and of IncludeItemTypes when given. Jellyfin 10.11 answers with the
 // Genre, Studio, Person or MusicArtist item of the name; jellyha's scanner
-// keeps no such items, so a name's Id is its ItemValues id (a person's,
-// its Peoples id): the id GenreItems and Studios carry, and the one
-// GenreIds, StudioIds, ArtistIds, AlbumArtistIds and PersonIds of /Items
-// accept (along with the id of such an item of the same name, for a
-// database Jellyfin wrote).
+// keeps no genre, studio or person items, so such a name's Id is its
+// ItemValues id (a person's, its Peoples id): the id GenreItems and
+// Studios carry, and the one GenreIds, StudioIds, ArtistIds,
+// AlbumArtistIds and PersonIds of /Items accept (along with the id of such
+// an item of the same name, for a database Jellyfin wrote). An artist is
+// listed as its MusicArtist item when it has one (artistItems).
 
 // valueItems reads the items whose names count: the caller's, under
 // ParentId (recursively), of IncludeItemTypes, not of ExcludeItemTypes.
@@ -70,11 +71,16 @@ func (rt *Router) valueQuery(r *http.Request, p *principal) (*store.ValueQuery, 
 	return vq, nil
 }
 
-// writeValues answers with a names page as BaseItemDtos of kind.
-func (rt *Router) writeValues(w http.ResponseWriter, r *http.Request, page *store.ValuePage, start int, kind string) {
+// writeValues answers with a names page as BaseItemDtos of kind; a name
+// with an item of its own (items, by CleanValue) is that item's DTO.
+func (rt *Router) writeValues(w http.ResponseWriter, r *http.Request, page *store.ValuePage, start int, kind string, items map[string]*BaseItemDto) {
 	withSortName := slices.ContainsFunc(queryList(r, "Fields"), func(f string) bool { return strings.EqualFold(f, "SortName") })
 	out := make([]*BaseItemDto, len(page.Values))
 	for i, v := range page.Values {
+		if d := items[v.CleanValue]; d != nil {
+			out[i] = d
+			continue
+		}
 		d := &BaseItemDto{
 			Name: v.Value, ServerID: rt.serverID.String(), ID: v.ID.String(), Type: kind,
 			IsFolder: kind != "Person", ImageTags: map[string]string{}, BackdropImageTags: []string{},
@@ -105,9 +111,57 @@ func (rt *Router) itemValues(kind string, types ...media.ItemValueType) handlerF
 		if err != nil {
 			return err
 		}
-		rt.writeValues(w, r, page, vq.StartIndex, kind)
+		var items map[string]*BaseItemDto
+		if kind == "MusicArtist" {
+			if items, err = rt.artistItems(r, p, vq.Items, page.Values); err != nil {
+				return err
+			}
+		}
+		rt.writeValues(w, r, page, vq.StartIndex, kind, items)
 		return nil
 	}
+}
+
+// artistItems are the MusicArtist items behind an artists page's names, by
+// clean name: a scanned artist folder, or Jellyfin's artist item in a
+// database it wrote. Listed as such, an artist shows its picture and opens
+// as the item it is; its id is taken wherever the name's is (ArtistIds,
+// Instant Mix). A name with no item stays a name.
+func (rt *Router) artistItems(r *http.Request, p *principal, scope *store.ItemQuery, values []media.ItemValue) (map[string]*BaseItemDto, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return nil, err
+	}
+	q := v.query()
+	q.Recursive, q.ParentID, q.SkipTotal = true, scope.ParentID, true
+	q.Types = []string{media.ItemTypeMusicArtist}
+	for _, val := range values {
+		if val.CleanValue != "" && !slices.Contains(q.CleanNames, val.CleanValue) {
+			q.CleanNames = append(q.CleanNames, val.CleanValue)
+		}
+	}
+	if len(q.CleanNames) == 0 {
+		return nil, nil
+	}
+	q.Sort = []store.ItemSort{{By: "SortName"}}
+	o, err := listOpts(r, v, p, q)
+	if err != nil {
+		return nil, err
+	}
+	page, err := rt.store.QueryItems(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*BaseItemDto, len(page.Items))
+	for _, it := range page.Items {
+		if _, ok := out[it.CleanName]; !ok {
+			out[it.CleanName] = rt.itemDto(it, o)
+		}
+	}
+	return out, nil
 }
 
 // getPersons is GET /Persons.
@@ -121,7 +175,7 @@ func (rt *Router) getPersons(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	rt.writeValues(w, r, page, vq.StartIndex, "Person")
+	rt.writeValues(w, r, page, vq.StartIndex, "Person", nil)
 	return nil
 }
 

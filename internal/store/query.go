@@ -83,6 +83,9 @@ type ItemQuery struct {
 	Persons     []string
 	PersonTypes []string
 	Years       []int
+	// CleanNames keeps the items with these CleanNames (the artist items
+	// behind an artists list's names).
+	CleanNames []string
 	// MinPremiereDate keeps items first aired (or released) then or later.
 	MinPremiereDate *time.Time
 	SearchTerm      string
@@ -442,6 +445,9 @@ func (s *Store) where(q *ItemQuery, f form) *cond {
 			args[i] = y
 		}
 		c.add(`b."ProductionYear" IN (`+placeholders(len(args))+`)`, args...)
+	}
+	if len(q.CleanNames) > 0 {
+		c.add(`b."CleanName" IN (`+placeholders(len(q.CleanNames))+`)`, strs(q.CleanNames)...)
 	}
 	if q.MinPremiereDate != nil {
 		c.add(`b."PremiereDate" >= ?`, s.db.Time(*q.MinPremiereDate))
