@@ -407,5 +407,21 @@ func TestArtistsAreItems(t *testing.T) {
 		if len(songs.Items) != 2 {
 			t.Errorf("the artist's mix (its genre's songs): %v", names(songs.Items))
 		}
+		// The Favorites page: the artists whose item the user marked; no
+		// people, for jellyha keeps no person items.
+		var favs listIn
+		s.expect(req{"GET", "/Artists?Filters=IsFavorite&Recursive=true", nil, tok}, 200, &favs)
+		if len(favs.Items) != 0 {
+			t.Errorf("favourite artists before any: %v", names(favs.Items))
+		}
+		s.expect(req{"POST", "/UserFavoriteItems/" + osc.ID, nil, tok}, 200, nil)
+		s.expect(req{"GET", "/Artists?Filters=IsFavorite&Recursive=true", nil, tok}, 200, &favs)
+		if len(favs.Items) != 1 || favs.Items[0].ID != osc.ID || favs.Items[0].UserData == nil || !favs.Items[0].UserData.IsFavorite {
+			t.Errorf("favourite artists: %+v", favs.Items)
+		}
+		s.expect(req{"GET", "/Persons?IsFavorite=true", nil, tok}, 200, &favs)
+		if len(favs.Items) != 0 {
+			t.Errorf("favourite people: %v", names(favs.Items))
+		}
 	})
 }

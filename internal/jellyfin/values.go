@@ -97,11 +97,49 @@ func (rt *Router) writeValues(w http.ResponseWriter, r *http.Request, page *stor
 	writeJSON(w, http.StatusOK, &QueryResult[*BaseItemDto]{Items: out, TotalRecordCount: page.Total, StartIndex: start})
 }
 
+// favouritesOnly reports whether a names list asks for the caller's
+// favourites (IsFavorite=true, Filters=IsFavorite or IsFavoriteOrLikes),
+// as the web client's Favorites page does.
+func favouritesOnly(r *http.Request) bool {
+	if b := queryBool(r, "IsFavorite"); b != nil && *b {
+		return true
+	}
+	return slices.ContainsFunc(queryList(r, "Filters"), func(f string) bool {
+		return strings.EqualFold(f, "IsFavorite") || strings.EqualFold(f, "IsFavoriteOrLikes")
+	})
+}
+
+// writeFavourites answers a names list that asks for favourites. A name
+// is a favourite when its item is: artists have items (artistItems), so
+// the favourite artists are the MusicArtist items the caller marked in the
+// list's scope; jellyha keeps no genre, studio or person items, so there
+// are none of those.
+func (rt *Router) writeFavourites(w http.ResponseWriter, r *http.Request, p *principal, vq *store.ValueQuery, kind string) error {
+	if kind != "MusicArtist" {
+		writeJSON(w, http.StatusOK, &QueryResult[*BaseItemDto]{Items: []*BaseItemDto{}, StartIndex: vq.StartIndex})
+		return nil
+	}
+	v, err := rt.viewerOf(r, p)
+	if err != nil {
+		return err
+	}
+	q := v.query()
+	yes := true
+	q.Recursive, q.ParentID, q.IsFavorite = true, vq.Items.ParentID, &yes
+	q.Types = []string{media.ItemTypeMusicArtist}
+	q.StartIndex, q.Limit, q.SkipTotal = vq.StartIndex, vq.Limit, vq.SkipTotal
+	q.Sort = []store.ItemSort{{By: "SortName", Descending: vq.Descending}}
+	return rt.writeQuery(w, r, v, p, q)
+}
+
 func (rt *Router) itemValues(kind string, types ...media.ItemValueType) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
 		vq, err := rt.valueQuery(r, p)
 		if err != nil {
 			return err
+		}
+		if favouritesOnly(r) {
+			return rt.writeFavourites(w, r, p, vq, kind)
 		}
 		vq.Types = types
 		if kind == "MusicGenre" && len(vq.Items.Types) == 0 {
@@ -169,6 +207,9 @@ func (rt *Router) getPersons(w http.ResponseWriter, r *http.Request, p *principa
 	vq, err := rt.valueQuery(r, p)
 	if err != nil {
 		return err
+	}
+	if favouritesOnly(r) {
+		return rt.writeFavourites(w, r, p, vq, "Person")
 	}
 	vq.PersonTypes = queryList(r, "PersonTypes")
 	page, err := rt.store.People(r.Context(), vq)
