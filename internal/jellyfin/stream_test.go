@@ -277,30 +277,17 @@ func TestForgotPassword(t *testing.T) {
 // lyrics, or anything that is not a song, answers 404.
 func TestLyrics(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *testServer) {
-		ctx := context.Background()
 		album := filepath.Join(t.TempDir(), "Osc", "Tones")
 		if err := os.MkdirAll(album, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"01 Sung.flac", "02 Hummed.flac"} {
-			cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine", "-t", "1", filepath.Join(album, name))
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("ffmpeg: %v: %s", err, out)
-			}
+			runFFmpeg(t, "-f", "lavfi", "-i", "sine", "-t", "1", filepath.Join(album, name))
 		}
 		if err := os.WriteFile(filepath.Join(album, "01 Sung.lrc"), []byte("[ti:Sung]\n[00:00.50]La la\n[00:01.25]Lo\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		lib := &store.Library{Name: "Music", CollectionType: "music", Paths: []string{filepath.Dir(filepath.Dir(album))}}
-		if err := s.store.CreateLibrary(ctx, lib); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.rt.scanner.Scan(ctx, nil, nil); err != nil {
-			t.Fatal(err)
-		}
-		s.completeWizard()
-		s.addUser("admin", "root", true)
-		tok := as(s.login("admin", "root", "admin-dev").AccessToken)
+		lib, tok := scannedMusic(t, s, filepath.Dir(filepath.Dir(album)))
 		var songs listIn
 		s.expect(req{"GET", "/Items?Recursive=true&IncludeItemTypes=Audio&SortBy=SortName", nil, tok}, 200, &songs)
 		if len(songs.Items) != 2 {
@@ -343,34 +330,18 @@ func TestLyrics(t *testing.T) {
 // stays a name.
 func TestArtistsAreItems(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *testServer) {
-		ctx := context.Background()
 		root := t.TempDir()
 		artist := filepath.Join(root, "The Oscillators")
 		album := filepath.Join(artist, "Tones")
 		if err := os.MkdirAll(album, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		ff := func(args ...string) {
-			t.Helper()
-			if out, err := exec.Command("ffmpeg", append([]string{"-nostdin", "-v", "error", "-y"}, args...)...).CombinedOutput(); err != nil {
-				t.Fatalf("ffmpeg: %v: %s", err, out)
-			}
-		}
-		ff("-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1", filepath.Join(artist, "folder.jpg"))
-		ff("-f", "lavfi", "-i", "sine", "-t", "1", "-metadata", "artist=The Oscillators", "-metadata", "album_artist=The Oscillators",
+		runFFmpeg(t, "-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1", filepath.Join(artist, "folder.jpg"))
+		runFFmpeg(t, "-f", "lavfi", "-i", "sine", "-t", "1", "-metadata", "artist=The Oscillators", "-metadata", "album_artist=The Oscillators",
 			"-metadata", "genre=Electronic", filepath.Join(album, "01 Solo.flac"))
-		ff("-f", "lavfi", "-i", "sine", "-t", "1", "-metadata", "artist=Guest Star", "-metadata", "album_artist=The Oscillators",
+		runFFmpeg(t, "-f", "lavfi", "-i", "sine", "-t", "1", "-metadata", "artist=Guest Star", "-metadata", "album_artist=The Oscillators",
 			"-metadata", "genre=Electronic", filepath.Join(album, "02 Duet.flac"))
-		lib := &store.Library{Name: "Music", CollectionType: "music", Paths: []string{root}}
-		if err := s.store.CreateLibrary(ctx, lib); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.rt.scanner.Scan(ctx, nil, nil); err != nil {
-			t.Fatal(err)
-		}
-		s.completeWizard()
-		s.addUser("admin", "root", true)
-		tok := as(s.login("admin", "root", "admin-dev").AccessToken)
+		lib, tok := scannedMusic(t, s, root)
 		var artists listIn
 		s.expect(req{"GET", "/Artists?ParentId=" + lib.ID.String(), nil, tok}, 200, &artists)
 		byName := map[string]ItemIn{}
@@ -424,4 +395,29 @@ func TestArtistsAreItems(t *testing.T) {
 			t.Errorf("favourite people: %v", names(favs.Items))
 		}
 	})
+}
+
+// runFFmpeg runs ffmpeg quietly with args, failing the test if it fails.
+func runFFmpeg(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ffmpeg", append([]string{"-nostdin", "-v", "error", "-y"}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+}
+
+// scannedMusic adds root as a music library, scans it, and logs an
+// administrator in.
+func scannedMusic(t *testing.T, s *testServer, root string) (*store.Library, []string) {
+	t.Helper()
+	ctx := context.Background()
+	lib := &store.Library{Name: "Music", CollectionType: "music", Paths: []string{root}}
+	if err := s.store.CreateLibrary(ctx, lib); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.rt.scanner.Scan(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.completeWizard()
+	s.addUser("admin", "root", true)
+	return lib, as(s.login("admin", "root", "admin-dev").AccessToken)
 }
